@@ -1,0 +1,3 @@
+using Nexus.Node;
+
+return NexusCli.Run(args, Console.Out, Console.Error);
