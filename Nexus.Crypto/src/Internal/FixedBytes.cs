@@ -30,6 +30,20 @@ internal struct Bytes64
     }
 }
 
+/// <summary>80 inline bytes: the storage of an ECVRF proof.</summary>
+[InlineArray(80)]
+internal struct Bytes80
+{
+    private byte _e0;
+
+    public static Bytes80 Copy(ReadOnlySpan<byte> source)
+    {
+        Bytes80 value = default;
+        source[..80].CopyTo(value);
+        return value;
+    }
+}
+
 /// <summary>Argument checks and hex helpers shared by the fixed-size value types.</summary>
 internal static class FixedBytes
 {
