@@ -97,3 +97,20 @@ public class HashingTests
         return output;
     }
 }
+
+public class Hash128Tests
+{
+    [Fact]
+    public void Hash128_is_the_rns_truncated_hash_and_orders_bytes_big_endian()
+    {
+        var full = Sha2.Sha256("nexus"u8);
+        var truncated = Hash128.Truncate(full);
+        Assert.Equal(full.ToString()[..32], truncated.ToString());
+        Assert.Equal(truncated, Hash128.Parse(truncated.ToString().ToUpperInvariant()));
+        Assert.True(Hash128.Parse("00000000000000000000000000000001") < Hash128.Parse("00000000000000000000000000000100"));
+        Assert.True(Hash128.Parse("01000000000000000000000000000000") > Hash128.Parse("00ffffffffffffffffffffffffffffff"));
+        Assert.False(Hash128.TryParse("0011", out _));
+        Assert.Throws<ArgumentException>(() => new Hash128(new byte[32]));
+        Assert.Throws<FormatException>(() => Hash128.Parse("zz000000000000000000000000000000"));
+    }
+}
