@@ -27,6 +27,9 @@ public sealed class InMemoryInterface : MeshInterface
     public TimeSpan Latency { get; }
 
     /// <inheritdoc />
+    public override int LatencyMs => (int)Math.Ceiling(Latency.TotalMilliseconds);
+
+    /// <inheritdoc />
     public override bool IsOnline => _online && _peer is { _online: true };
 
     /// <summary>Creates a connected pair.</summary>

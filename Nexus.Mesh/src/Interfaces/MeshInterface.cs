@@ -42,6 +42,9 @@ public abstract class MeshInterface : IAsyncDisposable
     /// <summary>Whether the interface can currently send.</summary>
     public abstract bool IsOnline { get; }
 
+    /// <summary>Nominal one-way latency of this medium in milliseconds, used as the hop latency in path costs (default 5 ms).</summary>
+    public virtual int LatencyMs => 5;
+
     /// <summary>Hardware MTU in bytes: the largest packet this interface carries (500 by default).</summary>
     public virtual int HardwareMtu => MeshConstants.Mtu;
 

@@ -45,6 +45,9 @@ public sealed class SimulatedLoRaInterface : MeshInterface
     /// <inheritdoc />
     public override bool IsHalfDuplex => true;
 
+    /// <summary>The airtime of a full 500-byte packet in milliseconds.</summary>
+    public override int LatencyMs => (int)Math.Ceiling(_channel.Modulation.PacketAirtime(MeshConstants.Mtu).TotalMilliseconds);
+
     /// <inheritdoc />
     public override bool IsOnline => Enabled;
 
