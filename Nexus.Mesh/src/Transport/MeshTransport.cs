@@ -72,7 +72,7 @@ public sealed partial class MeshTransport : IDisposable
         PublicKey = IdentityPublicKey.FromIdentity(identity);
         Routes = new RoutingTable(Options.MaxDestinations, Options.MaxPathsPerDestination);
         _metrics = new MeshMetrics(meterFactory, () => Routes.PathCount, () => LinkCount);
-        _nextBeacon = _time.GetUtcNow();
+        _nextBeacon = _time.GetUtcNow() + Options.BeaconInterval;
         _maintenance = _time.CreateTimer(_ => Maintain(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
@@ -396,7 +396,7 @@ public sealed partial class MeshTransport : IDisposable
                     Rebroadcast(state);
                     if (state.Attempts == 1)
                     {
-                        timer!.Change(Options.RetransmitDelay, Timeout.InfiniteTimeSpan);
+                        timer!.Change(Options.RetransmitDelay + TimeSpan.FromTicks((long)(_random.NextDouble() * 4 * Options.RebroadcastJitter.Ticks)), Timeout.InfiniteTimeSpan);
                     }
                     else
                     {
@@ -632,7 +632,8 @@ public sealed partial class MeshTransport : IDisposable
             var now = _time.GetUtcNow();
             if (now >= _nextBeacon)
             {
-                _nextBeacon = now + Options.BeaconInterval;
+                // Jitter (up to 2 s, seeded) keeps neighbours on a shared radio channel from beaconing in lockstep.
+                _nextBeacon = now + Options.BeaconInterval - TimeSpan.FromMilliseconds(_random.Next(0, 2000));
                 foreach (var iface in _interfaces)
                 {
                     SendBeacon(iface);
@@ -645,7 +646,7 @@ public sealed partial class MeshTransport : IDisposable
             foreach (var (key, heard) in _neighbours)
             {
                 var silent = now - heard;
-                if (silent <= down)
+                if (silent < down)
                 {
                     continue;
                 }
