@@ -143,14 +143,15 @@ public sealed partial class MeshTransport : IDisposable
     /// <param name="owner">The owning identity (kept by the caller; must outlive the transport).</param>
     /// <param name="fullName">App name and aspects.</param>
     /// <param name="originCost">The starting path cost to announce in the NEXUS extension (null: plain RNS announce without the extension).</param>
+    /// <param name="handler">Receives this destination's data instead of <see cref="DataReceived"/> (null: use <see cref="DataReceived"/>).</param>
     /// <returns>The destination.</returns>
-    public Destination RegisterDestination(NodeIdentity owner, string fullName, CompactPathCost? originCost = null)
+    public Destination RegisterDestination(NodeIdentity owner, string fullName, CompactPathCost? originCost = null, MeshDataHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(owner);
         var destination = Destination.CreateSingle(IdentityPublicKey.FromIdentity(owner), fullName);
         lock (_gate)
         {
-            _local[destination.Hash] = new LocalDestination(owner, fullName, originCost);
+            _local[destination.Hash] = new LocalDestination(owner, fullName, originCost, handler);
         }
 
         return destination;
@@ -254,9 +255,9 @@ public sealed partial class MeshTransport : IDisposable
                 return;
             }
 
-            if (_local.ContainsKey(header.DestinationHash))
+            if (_local.TryGetValue(header.DestinationHash, out var local))
             {
-                DataReceived?.Invoke(header.DestinationHash, packet.Data, source);
+                (local.Handler ?? DataReceived)?.Invoke(header.DestinationHash, packet.Data, source);
                 return;
             }
 
@@ -737,7 +738,7 @@ public sealed partial class MeshTransport : IDisposable
     [LoggerMessage(Level = LogLevel.Debug, Message = "Neighbour {Neighbour} on {Interface} is down; path to {Destination} is stale")]
     private partial void LogNeighbourDown(Hash128 neighbour, string @interface, Hash128 destination);
 
-    private sealed record LocalDestination(NodeIdentity Owner, string FullName, CompactPathCost? OriginCost);
+    private sealed record LocalDestination(NodeIdentity Owner, string FullName, CompactPathCost? OriginCost, MeshDataHandler? Handler);
 
     private sealed class PendingRebroadcast(byte[] packet, MeshInterface source, byte hops, Hash128 destination, byte[] randomHash, RoutingEntry entry)
     {
