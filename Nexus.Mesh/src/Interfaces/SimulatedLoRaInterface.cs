@@ -46,7 +46,7 @@ public sealed class SimulatedLoRaInterface : MeshInterface
     public override bool IsHalfDuplex => true;
 
     /// <summary>The airtime of a full 500-byte packet in milliseconds.</summary>
-    public override int LatencyMs => (int)Math.Ceiling(_channel.Modulation.PacketAirtime(MeshConstants.Mtu).TotalMilliseconds);
+    protected override int NominalLatencyMs => (int)Math.Ceiling(_channel.Modulation.PacketAirtime(MeshConstants.Mtu).TotalMilliseconds);
 
     /// <inheritdoc />
     public override bool IsOnline => Enabled;
