@@ -47,12 +47,12 @@ public class HostingTests
     public void Metrics_count_packets_in_out_and_drops_by_reason()
     {
         var time = new FakeTimeProvider();
-        using var inbound = new MetricCollector<long>(null, MeshMetrics.MeterName, "nexus.mesh.packets.in");
-        using var dropped = new MetricCollector<long>(null, MeshMetrics.MeterName, "nexus.mesh.packets.dropped");
-        using var outbound = new MetricCollector<long>(null, MeshMetrics.MeterName, "nexus.mesh.packets.out");
-        using var announces = new MetricCollector<long>(null, MeshMetrics.MeterName, "nexus.mesh.announces");
         using var identity = NodeIdentity.Generate();
         using var transport = new MeshTransport(identity, timeProvider: time);
+        using var inbound = new MetricCollector<long>(transport.Metrics.Meter, "nexus.mesh.packets.in");
+        using var dropped = new MetricCollector<long>(transport.Metrics.Meter, "nexus.mesh.packets.dropped");
+        using var outbound = new MetricCollector<long>(transport.Metrics.Meter, "nexus.mesh.packets.out");
+        using var announces = new MetricCollector<long>(transport.Metrics.Meter, "nexus.mesh.announces");
         var (a, _) = InMemoryInterface.CreatePair("a", "b", time, TimeSpan.FromMilliseconds(1));
         transport.AddInterface(a); // sends a beacon
         transport.ProcessInbound(a, new byte[5]);

@@ -79,6 +79,9 @@ public sealed partial class MeshTransport : IDisposable
     /// <summary>The settings.</summary>
     public MeshTransportOptions Options { get; }
 
+    /// <summary>This transport's instruments (meter <c>Nexus.Mesh</c>).</summary>
+    public MeshMetrics Metrics => _metrics;
+
     /// <summary>This node's transport id: its identity hash.</summary>
     public Hash128 TransportId { get; }
 
