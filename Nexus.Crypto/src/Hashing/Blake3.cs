@@ -120,7 +120,8 @@ public static class Blake3
         if (input.Length <= Blake3Compress.ChunkLength)
         {
             // One chunk: no tree, no hasher state.
-            Span<uint> cv = stackalloc uint[8];
+            var node = new Blake3OutputNode { Counter = 0 };
+            Span<uint> cv = node.InputCv;
             key[..8].CopyTo(cv);
             int blocks = input.IsEmpty ? 1 : (input.Length + Blake3Compress.BlockLength - 1) / Blake3Compress.BlockLength;
             for (int b = 0; b < blocks - 1; b++)
@@ -129,22 +130,12 @@ public static class Blake3
             }
 
             ReadOnlySpan<byte> last = input[((blocks - 1) * Blake3Compress.BlockLength)..];
-            var node = new Blake3OutputNode
-            {
-                Counter = 0,
-                BlockLength = (uint)last.Length,
-                Flags = flags | Blake3Compress.ChunkEnd | (blocks == 1 ? Blake3Compress.ChunkStart : 0),
-            };
-            cv.CopyTo(node.InputCv);
+            node.BlockLength = (uint)last.Length;
+            node.Flags = flags | Blake3Compress.ChunkEnd | (blocks == 1 ? Blake3Compress.ChunkStart : 0);
             Span<byte> padded = stackalloc byte[Blake3Compress.BlockLength];
             padded.Clear();
             last.CopyTo(padded);
-            Span<uint> words = node.Block;
-            for (int i = 0; i < 16; i++)
-            {
-                words[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(padded.Slice(4 * i, 4));
-            }
-
+            Blake3Compress.ReadWordsLittleEndian(padded, node.Block);
             node.WriteRootBytes(0, output);
             return;
         }
