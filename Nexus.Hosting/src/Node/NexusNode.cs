@@ -275,9 +275,9 @@ public sealed partial class NexusNode : IAsyncDisposable
                 ["destination"] = best.Destination.ToString(),
                 ["next_hop"] = best.NextHop.ToString(),
                 ["interface"] = best.Interface.Name,
-                ["cost"] = Math.Round(best.Cost, 3),
+                ["cost"] = double.IsFinite(best.Cost) ? Math.Round(best.Cost, 3) : null, // null: unknown (a plain RNS announce)
                 ["latency_ms"] = best.LatencyMs,
-                ["bandwidth_bps"] = (long)best.BandwidthBitsPerSecond,
+                ["bandwidth_bps"] = double.IsFinite(best.BandwidthBitsPerSecond) ? (long)best.BandwidthBitsPerSecond : null,
                 ["hops"] = (int)best.Hops,
                 ["expires_s"] = (long)Math.Max(0, (best.Expires - now).TotalSeconds),
             });
