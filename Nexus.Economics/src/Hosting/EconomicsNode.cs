@@ -205,6 +205,7 @@ public sealed class EconomicsNode : IDisposable
             {
                 Channel = id, LocalSide = side, Status = ChannelStatus.Opening, Terms = terms,
                 OpeningBalanceA = state.BalanceA, Latest = state, LastUpdateUnixMilliseconds = Now.ToUnixTimeMilliseconds(),
+                OpenNonce = nonceHash,
             });
             channel.AttachClock(_time);
             Persist(channel);
@@ -442,6 +443,10 @@ public sealed class EconomicsNode : IDisposable
                 {
                     ProposeNext(c);
                 }
+                else if (c.Status == ChannelStatus.Opening)
+                {
+                    Send(c.Peer, ChannelMessage.OpenRequest(c.OpenNonce, c.Terms, c.Latest));
+                }
             }
         }
 
@@ -553,6 +558,10 @@ public sealed class EconomicsNode : IDisposable
             c.Queue.RemoveFirst();
             var intent = node.Value;
             ulong sequence = Math.Max(c.Latest.Sequence, c.HighestSigned) + 1;
+            if (intent.Retry && (sequence % 2 == 1) != (c.LocalSide == ChannelParty.A))
+            {
+                sequence++; // after a collision party a retries on odd, party b on even sequences: they cannot collide again
+            }
             ChannelState state;
             ChannelTerms terms = c.Terms;
             switch (intent.Kind)
@@ -779,6 +788,13 @@ public sealed class EconomicsNode : IDisposable
                 break;
         }
 
+        if (c.Pending is { } stale)
+        {
+            // Our own proposal is below this one: the peer will refuse it; propose it again above.
+            Requeue(c, stale);
+            c.Pending = null;
+        }
+
         c.Latest = state.Sign(c.LocalSide, _key, m.Terms);
         ApplyTerms(c, m.Terms);
         c.HighestSigned = state.Sequence;
@@ -786,12 +802,20 @@ public sealed class EconomicsNode : IDisposable
         Persist(c); // write-ahead: the dual-signed state is stored before our signature leaves
         _metrics.ChannelUpdates.Add(1);
         Send(from, ChannelMessage.UpdateAccept(m.Terms, c.Latest));
+        ProposeNext(c);
+    }
+
+    // Puts a refused proposal back at the head of the queue as a retry (amount relative to the current latest state).
+    private static void Requeue(PaymentChannel c, PendingUpdate pending)
+    {
+        ulong amount = pending.Kind == ChannelUpdateKind.Payment ? c.LocalBalance - pending.State.BalanceOf(c.LocalSide) : 0;
+        c.Queue.AddFirst(new PaymentChannel.Intent(pending.Kind, amount, pending.Terms, pending.Claim, Retry: true));
     }
 
     private void OnUpdateAccept(Hash128 from, in ChannelMessage m)
     {
         if (!_channels.TryGetValue(m.Channel, out var c) || c.Peer != from || c.Pending is not { } pending
-            || !pending.State.ContentEquals(m.State) || pending.Terms != m.Terms
+            || !pending.State.ContentEquals(m.State) || pending.Terms != m.Terms || pending.State.Sequence <= c.Latest.Sequence
             || pending.State.SignatureOf(c.LocalSide) != m.State.SignatureOf(c.LocalSide))
         {
             Dropped(from, "accept-unexpected");
@@ -827,7 +851,7 @@ public sealed class EconomicsNode : IDisposable
         Dropped(from, "proposal-rejected-" + m.Reason.ToString());
         if (m.Reason == ChannelRejectReason.SequenceReused)
         {
-            c.Queue.AddFirst(new PaymentChannel.Intent(pending.Kind, pending.Kind == ChannelUpdateKind.Payment ? c.LocalBalance - pending.State.BalanceOf(c.LocalSide) : 0, pending.Terms, pending.Claim));
+            Requeue(c, pending);
         }
 
         ProposeNext(c);
