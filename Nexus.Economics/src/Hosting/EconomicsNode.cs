@@ -717,7 +717,9 @@ public sealed class EconomicsNode : IDisposable
             return;
         }
 
-        if (!Keys.TryGet(from, out var peerKey) || !state.VerifySignature(c.PeerSide, peerKey, m.Terms))
+        Span<byte> digest = stackalloc byte[Hash256.SizeInBytes];
+        state.WriteSigningDigest(m.Terms, digest); // one digest for the check and for our signature
+        if (!Keys.TryGet(from, out var peerKey) || !peerKey.Verify(digest, state.SignatureOf(c.PeerSide)))
         {
             Reject(from, m, ChannelRejectReason.BadSignature);
             return;
@@ -795,7 +797,7 @@ public sealed class EconomicsNode : IDisposable
             c.Pending = null;
         }
 
-        c.Latest = state.Sign(c.LocalSide, _key, m.Terms);
+        c.Latest = state.WithSignature(c.LocalSide, _key.Sign(digest));
         ApplyTerms(c, m.Terms);
         c.HighestSigned = state.Sequence;
         c.LastUpdate = Now;
