@@ -103,3 +103,42 @@ public class ProtocolEdgeTests
         Assert.Contains(metrics.GetMeasurementSnapshot(), m => (string?)m.Tags["reason"] == "malformed");
     }
 }
+
+/// <summary>Adaptive difficulty applied through a dual-signed terms update.</summary>
+public class AdaptiveDifficultyTests
+{
+    [Fact]
+    public async Task With_auto_adjust_the_relay_proposes_the_adaptive_p_and_the_payer_signs_it()
+    {
+        using var sim = new Simulation(2, seedBase: 1500);
+        sim.Options.AutoAdjustDifficulty = true;
+        var payer = await sim.Open(0, 1, 1_000_000, 0, new ChannelTerms(WinProbability.Maximum, 5)); // p = 1/5
+        var random = new Random(6);
+        for (int minute = 0; minute < 5; minute++)
+        {
+            for (int n = 0; n < 100; n++) // 100 packets per minute → p = 0.1 / 100 = 1/1000
+            {
+                var packet = Fixtures.PacketHash(random);
+                sim[0].OnPacketForwarded(sim.Hashes[1], packet);
+                await sim[1].OnPacketRelayedAsync(sim.Hashes[0], packet);
+                await sim.Pump();
+            }
+
+            sim.Time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        ulong before = payer.Latest.Sequence;
+        await sim[0].TickAsync(); // the payer relayed nothing: no proposal
+        await sim.Pump();
+        Assert.Equal(before, payer.Latest.Sequence);
+        await sim[1].TickAsync();
+        await sim.Pump();
+        Assert.Equal(before + 1, payer.Latest.Sequence);
+        Assert.Equal(WinProbability.FromProbability(0.1 / 80), payer.Terms.Probability); // 400 packets in the trailing 5 minutes
+        Assert.Equal(1_000_000 - payer.LocalBalance, payer.PeerBalance);
+
+        await sim[1].TickAsync(); // within a factor of 2 of the suggestion: nothing more
+        await sim.Pump();
+        Assert.Equal(before + 1, payer.Latest.Sequence);
+    }
+}

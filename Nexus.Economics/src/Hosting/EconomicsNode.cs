@@ -399,7 +399,8 @@ public sealed class EconomicsNode : IDisposable
 
     /// <summary>
     /// Periodic work (call every gossip round): closes channels whose dispute window ended, with the
-    /// highest dual-signed state seen.
+    /// highest dual-signed state seen; with <see cref="EconomicsOptions.AutoAdjustDifficulty"/>, proposes
+    /// the adaptive p for channels whose relayed traffic moved it by a factor of 2 or more.
     /// </summary>
     /// <param name="cancellationToken">Cancels sends.</param>
     /// <returns>Completes when done.</returns>
@@ -409,6 +410,18 @@ public sealed class EconomicsNode : IDisposable
         {
             foreach (var c in _channels.Values)
             {
+                if (_options.AutoAdjustDifficulty && c.Status == ChannelStatus.Open && c.Pending is null && c.Queue.Count == 0
+                    && c.Difficulty.ObservedPacketsPerMinute > 0)
+                {
+                    var suggested = c.Difficulty.Probability;
+                    ulong current = c.Terms.Probability.Target;
+                    if (suggested.Target / 2 >= current || suggested.Target <= current / 2)
+                    {
+                        c.Queue.AddLast(new PaymentChannel.Intent(ChannelUpdateKind.Terms, 0, c.Terms with { Probability = suggested }, null));
+                        ProposeNext(c);
+                    }
+                }
+
                 if (c.Status == ChannelStatus.Closing && c.CloseDeadline <= Now)
                 {
                     c.Status = ChannelStatus.Closed;

@@ -27,6 +27,14 @@ public sealed class EconomicsOptions
     /// <summary>The length of one gossip round; default 60 s, so 2,880 rounds ≈ 48 h.</summary>
     public TimeSpan GossipRoundLength { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// When true, <see cref="EconomicsNode.TickAsync"/> proposes the p that <see cref="AdaptiveDifficulty"/>
+    /// suggests for a channel on which this node relayed packets in the last 5 minutes, once the suggestion
+    /// differs from the channel's p by at least a factor of 2 (the change still needs the peer's signature).
+    /// Default false.
+    /// </summary>
+    public bool AutoAdjustDifficulty { get; set; }
+
     /// <summary>How many forwarded packets each channel's claim verifier remembers; default 4,096.</summary>
     public int ForwardedPacketMemory { get; set; } = 4_096;
 
