@@ -60,6 +60,11 @@ public class ProtocolEdgeTests
         await sim.Pump();
         Assert.Equal(ChannelStatus.Opening, refused.Status);
         Assert.False(sim[1].TryGetChannel(refused.Id, out _));
+        sim.Options.MaxResponderDepositMicroNxs = 99;
+        var committing = await sim[2].OpenChannelAsync(sim.Hashes[1], 1_000, 100, Ten); // would commit node 1 to 100 μNXS
+        await sim.Pump();
+        Assert.Equal(ChannelStatus.Opening, committing.Status);
+        sim.Options.MaxResponderDepositMicroNxs = 100;
 
         // The OpenAccept is lost; the opener resends its request and gets the same accept.
         sim.Network.Filter = (from, _, _) => from != sim.Hashes[2];

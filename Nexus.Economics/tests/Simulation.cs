@@ -54,7 +54,7 @@ internal sealed class Simulation : IDisposable
 
     public ILedgerStore[] LedgerStores { get; }
 
-    public EconomicsOptions Options { get; } = new();
+    public EconomicsOptions Options { get; } = new() { MaxResponderDepositMicroNxs = ulong.MaxValue };
 
     public string? DataRoot { get; }
 

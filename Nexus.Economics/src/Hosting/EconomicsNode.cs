@@ -657,7 +657,7 @@ public sealed class EconomicsNode : IDisposable
 
         bool accept = _options.AcceptChannel is { } policy
             ? policy(from, state.BalanceOf(localSide), state.BalanceOf(peerSide), m.Terms)
-            : EconomicsOptions.WithinBounds(m.Terms.Probability);
+            : EconomicsOptions.WithinBounds(m.Terms.Probability) && state.BalanceOf(localSide) <= _options.MaxResponderDepositMicroNxs;
         if (!accept || _byPeer.ContainsKey(from))
         {
             Dropped(from, "open-refused");

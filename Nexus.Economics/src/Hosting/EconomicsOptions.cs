@@ -42,8 +42,16 @@ public sealed class EconomicsOptions
     public int ClaimQueueCapacity { get; set; } = 256;
 
     /// <summary>
+    /// The largest opening balance, μNXS, this node lets a peer assign to it in an OpenRequest under the
+    /// default policy (opening deposits are promises, not locked funds: spec section 2). Default 0: a
+    /// peer may open a channel it funds, not one that commits this node.
+    /// </summary>
+    public ulong MaxResponderDepositMicroNxs { get; set; }
+
+    /// <summary>
     /// Decides whether to accept a peer's channel: (peer, our opening balance, peer's opening balance,
-    /// terms). Default: accept when the win probability is within [1/10,000, 1/5].
+    /// terms). Default: accept when the win probability is within [1/10,000, 1/5] and our opening
+    /// balance is at most <see cref="MaxResponderDepositMicroNxs"/>.
     /// </summary>
     public Func<Nexus.Crypto.Hash128, ulong, ulong, ChannelTerms, bool>? AcceptChannel { get; set; }
 
