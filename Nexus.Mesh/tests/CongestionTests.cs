@@ -252,8 +252,8 @@ public class CongestionTests
     }
 
     /// <summary>
-    /// Whatever mix of higher-priority traffic keeps arriving, a queued P3 packet is sent within a
-    /// bounded number of user bytes (the 10 % guarantee), and over a long run P3 gets ≥ 10 % of bytes.
+    /// Whatever mix of higher-priority traffic keeps arriving, backlogged P3 is served within a
+    /// bounded number of user bytes and gets ≥ 10 % of the bytes (minus one packet of rounding).
     /// </summary>
     [Fact]
     public void Queues_never_starve_P3()
@@ -262,7 +262,7 @@ public class CongestionTests
         gen.Sample((priorities, sizes, bulkSize) =>
         {
             var clock = new FakeTimeProvider();
-            var s = Scheduler(clock, 1_000_000, capacity: 10_000_000);
+            var s = Scheduler(clock, 1_000_000_000, capacity: 10_000_000); // buckets never bind: this checks the priority logic
             int bulkSent = 0;
             long bytesSinceBulk = 0;
             long worstGap = 0;
@@ -277,7 +277,7 @@ public class CongestionTests
                     s.Enqueue(new ScheduledPacket(new byte[sizes[i % sizes.Length]], (TrafficPriority)priorities[i], Neighbour((byte)(i % 3))));
                 }
 
-                if (s.GetStatistics(TrafficPriority.Bulk).Enqueued - s.GetStatistics(TrafficPriority.Bulk).Sent == 0)
+                while (s.GetStatistics(TrafficPriority.Bulk).Enqueued - s.GetStatistics(TrafficPriority.Bulk).Sent < 3)
                 {
                     s.Enqueue(new ScheduledPacket(new byte[bulkSize], TrafficPriority.Bulk, Neighbour(9)));
                 }
