@@ -33,6 +33,7 @@ internal static class NexusCli
         root.Subcommands.Add(NodeCommands.Node(output, error));
         root.Subcommands.Add(NodeCommands.Status(output, error));
         root.Subcommands.Add(NodeCommands.Peer(output, error));
+        root.Subcommands.Add(DevnetCommand.Create(output, error));
         return root;
     }
 

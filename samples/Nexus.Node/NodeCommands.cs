@@ -86,7 +86,8 @@ internal static class NodeCommands
             await using (node.ConfigureAwait(false))
             {
                 output.WriteLine($"node {node.Identity} running; data in {options.DataDirectory}; Ctrl+C to stop");
-                await host.RunAsync(cancellationToken).ConfigureAwait(false);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, node.ShutdownRequested);
+                await host.RunAsync(stop.Token).ConfigureAwait(false);
             }
 
             return NexusCli.Ok;

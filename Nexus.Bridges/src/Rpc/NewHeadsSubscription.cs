@@ -16,12 +16,14 @@ public sealed partial class NewHeadsSubscription : IAsyncDisposable
     private const int MaxMessageBytes = 16 * 1024 * 1024;
     private readonly ClientWebSocket _socket;
     private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
 
-    private NewHeadsSubscription(ClientWebSocket socket, string subscriptionId, ILogger logger)
+    private NewHeadsSubscription(ClientWebSocket socket, string subscriptionId, ILogger logger, TimeProvider timeProvider)
     {
         _socket = socket;
         SubscriptionId = subscriptionId;
         _logger = logger;
+        _timeProvider = timeProvider;
     }
 
     /// <summary>The subscription id the node assigned.</summary>
@@ -30,12 +32,13 @@ public sealed partial class NewHeadsSubscription : IAsyncDisposable
     /// <summary>Connects to a WebSocket endpoint and subscribes to newHeads.</summary>
     /// <param name="endpoint">The ws:// or wss:// endpoint, e.g. ws://127.0.0.1:8545.</param>
     /// <param name="logger">A logger, or null.</param>
+    /// <param name="timeProvider">The clock for the 5-second unsubscribe/close deadline in <see cref="DisposeAsync"/>, or null for <see cref="TimeProvider.System"/>.</param>
     /// <param name="cancellationToken">Cancels the connection and subscription.</param>
     /// <returns>The open subscription.</returns>
     /// <exception cref="WebSocketException">The connection failed.</exception>
     /// <exception cref="EthereumRpcException">The node rejected eth_subscribe.</exception>
     /// <exception cref="EvmFormatException">The node answered with something other than a subscription id.</exception>
-    public static async Task<NewHeadsSubscription> ConnectAsync(Uri endpoint, ILogger<NewHeadsSubscription>? logger = null, CancellationToken cancellationToken = default)
+    public static async Task<NewHeadsSubscription> ConnectAsync(Uri endpoint, ILogger<NewHeadsSubscription>? logger = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         var socket = new ClientWebSocket();
@@ -55,7 +58,7 @@ public sealed partial class NewHeadsSubscription : IAsyncDisposable
 
                 JsonElement result = EthereumRpcClient.ReadResponse("eth_subscribe", 1, message);
                 string id = result.ValueKind == JsonValueKind.String ? result.GetString()! : throw new EvmFormatException("eth_subscribe: the result is not a subscription id.");
-                return new NewHeadsSubscription(socket, id, logger ?? (ILogger)NullLogger.Instance);
+                return new NewHeadsSubscription(socket, id, logger ?? (ILogger)NullLogger.Instance, timeProvider ?? TimeProvider.System);
             }
         }
         catch
@@ -95,7 +98,7 @@ public sealed partial class NewHeadsSubscription : IAsyncDisposable
         {
             if (_socket.State == WebSocketState.Open)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), _timeProvider);
                 byte[] request = EthereumRpcClient.WriteRequest(2, "eth_unsubscribe", [SubscriptionId]);
                 await _socket.SendAsync(request, WebSocketMessageType.Text, true, timeout.Token).ConfigureAwait(false);
                 await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "unsubscribed", timeout.Token).ConfigureAwait(false);

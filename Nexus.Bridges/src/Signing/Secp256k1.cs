@@ -61,7 +61,7 @@ public static class Secp256k1
         }
 
         BcBigInteger n = Domain.N;
-        BcBigInteger rInv = ToBc(signature.R).ModInverse(n);
+        BcBigInteger rInv = Org.BouncyCastle.Utilities.BigIntegers.ModOddInverseVar(n, ToBc(signature.R));
         BcBigInteger e = new BcBigInteger(1, messageHash.ToArray()).Mod(n);
         BcBigInteger u1 = n.Subtract(e).Multiply(rInv).Mod(n);
         BcBigInteger u2 = ToBc(signature.S).Multiply(rInv).Mod(n);

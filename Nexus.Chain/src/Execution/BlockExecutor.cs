@@ -8,12 +8,16 @@ namespace Nexus.Chain;
 /// <summary>The result of executing a block: the new state and receipts, or why the block is invalid.</summary>
 public sealed class ExecutionResult
 {
-    internal ExecutionResult(ChainState? state, IReadOnlyList<Receipt> receipts, string? error)
+    internal ExecutionResult(ChainState? state, IReadOnlyList<Receipt> receipts, string? error, IReadOnlyDictionary<Ed25519PublicKey, Account>? changed = null)
     {
         State = state;
         Receipts = receipts;
         Error = error;
+        ChangedAccounts = changed ?? new Dictionary<Ed25519PublicKey, Account>();
     }
+
+    /// <summary>Accounts the block wrote (post-state values), for storage.</summary>
+    internal IReadOnlyDictionary<Ed25519PublicKey, Account> ChangedAccounts { get; }
 
     /// <summary>True if the block is valid.</summary>
     public bool IsValid => Error is null;
@@ -102,7 +106,7 @@ public static class BlockExecutor
         if (h.StateRoot != next.StateRoot) return ExecutionResult.Invalid("wrong state root");
         if (h.ReceiptsRoot != Receipt.ComputeRoot(run.Receipts)) return ExecutionResult.Invalid("wrong receipts root");
         if (h.NextValidatorSetHash != next.Validators.Hash) return ExecutionResult.Invalid("wrong next validator set hash");
-        return new ExecutionResult(next, run.Receipts, null);
+        return new ExecutionResult(next, run.Receipts, null, run.Changed);
     }
 
     /// <summary>
@@ -181,7 +185,7 @@ public static class BlockExecutor
             EvidenceRoot = partial.EvidenceRoot,
         };
         next = new ChainState(next.ChainId, next.Parameters, next.Height, header.Hash, header.TimeUnixMs, next.Accounts, next.Validators, next.LastValidators);
-        return (new Block(header, included, includedEvidence, lastCommit), new ExecutionResult(next, run.Receipts, null));
+        return (new Block(header, included, includedEvidence, lastCommit), new ExecutionResult(next, run.Receipts, null, run.Changed));
     }
 
     /// <summary>Verifies every not-yet-verified signature in parallel across cores.</summary>
@@ -230,6 +234,8 @@ public static class BlockExecutor
         private ulong _fees;
 
         public List<Receipt> Receipts { get; } = new();
+
+        public IReadOnlyDictionary<Ed25519PublicKey, Account> Changed => _changed;
 
         private Account Get(in Ed25519PublicKey key) => _changed.TryGetValue(key, out var a) ? a : state.Accounts.Get(key);
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -132,14 +133,21 @@ public static class Blake3
             ReadOnlySpan<byte> last = input[((blocks - 1) * Blake3Compress.BlockLength)..];
             node.BlockLength = (uint)last.Length;
             node.Flags = flags | Blake3Compress.ChunkEnd | (blocks == 1 ? Blake3Compress.ChunkStart : 0);
-            Span<byte> padded = stackalloc byte[Blake3Compress.BlockLength];
-            padded.Clear();
-            last.CopyTo(padded);
-            Blake3Compress.ReadWordsLittleEndian(padded, node.Block);
+            Blake3Compress.ReadPartialBlock(last, node.Block);
             node.WriteRootBytes(0, output);
             return;
         }
 
+        ComputeTree(key, flags, input, output);
+    }
+
+    /// <summary>
+    /// More than one chunk: the tree. A separate method so the one-chunk path above does not carry
+    /// (and zero) the ~1.8 KB hasher state in its stack frame.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ComputeTree(ReadOnlySpan<uint> key, uint flags, ReadOnlySpan<byte> input, Span<byte> output)
+    {
         var state = new Blake3State(key, flags);
         state.Update(input);
         state.RootNode().WriteRootBytes(0, output);

@@ -136,6 +136,26 @@ internal static partial class Blake3Compress
     }
 
     /// <summary>
+    /// Reads a final block of up to 64 bytes into 16 little-endian words, zero-padded
+    /// (<paramref name="words"/> is cleared first).
+    /// </summary>
+    internal static void ReadPartialBlock(ReadOnlySpan<byte> block, Span<uint> words)
+    {
+        words = words[..16];
+        words.Clear();
+        if (BitConverter.IsLittleEndian)
+        {
+            block.CopyTo(MemoryMarshal.AsBytes(words));
+            return;
+        }
+
+        Span<byte> padded = stackalloc byte[BlockLength];
+        padded.Clear();
+        block.CopyTo(padded);
+        ReadWordsLittleEndian(padded, words);
+    }
+
+    /// <summary>
     /// The compression function, fully unrolled on locals. Reads the 8 words at
     /// <paramref name="cv"/> and the 16 message words at <paramref name="m"/> (native order) before
     /// writing, then writes 8 words (16 when <paramref name="extended"/>) at

@@ -48,9 +48,29 @@ internal struct Blake3OutputNode
         Span<byte> bytes = MemoryMarshal.AsBytes((Span<uint>)words);
         ulong blockIndex = position / Blake3Compress.BlockLength;
         int skip = (int)(position % Blake3Compress.BlockLength);
+        uint flags = Flags | Blake3Compress.Root;
         while (!destination.IsEmpty)
         {
-            Blake3Compress.CompressWords(InputCv, Block, blockIndex, BlockLength, Flags | Blake3Compress.Root, words);
+            if (BitConverter.IsLittleEndian && skip == 0 && destination.Length >= Blake3Compress.BlockLength)
+            {
+                // A whole output block: compress straight into the destination.
+                Blake3Compress.CompressWords(InputCv, Block, blockIndex, BlockLength, flags, MemoryMarshal.Cast<byte, uint>(destination[..Blake3Compress.BlockLength]));
+                destination = destination[Blake3Compress.BlockLength..];
+                blockIndex++;
+                continue;
+            }
+
+            int take = Math.Min(Blake3Compress.BlockLength - skip, destination.Length);
+            if (skip + take <= Blake3Compress.KeyLength)
+            {
+                // Only the first 8 output words are read (a 32-byte hash): skip the extended half.
+                Blake3Compress.ChainingValue(InputCv, Block, blockIndex, BlockLength, flags, words);
+            }
+            else
+            {
+                Blake3Compress.CompressWords(InputCv, Block, blockIndex, BlockLength, flags, words);
+            }
+
             if (!BitConverter.IsLittleEndian)
             {
                 for (int i = 0; i < 16; i++)
@@ -59,7 +79,6 @@ internal struct Blake3OutputNode
                 }
             }
 
-            int take = Math.Min(Blake3Compress.BlockLength - skip, destination.Length);
             bytes.Slice(skip, take).CopyTo(destination);
             destination = destination[take..];
             skip = 0;

@@ -17,7 +17,7 @@ namespace Nexus.Hosting;
 /// </para>
 /// Control methods: <c>status</c> (see <see cref="GetStatus"/>), <c>peer.list</c>,
 /// <c>peer.add</c> / <c>peer.remove</c> with params <c>{"tcp": "address:port"}</c> or
-/// <c>{"trusted": "&lt;32 hex digits&gt;"}</c>.
+/// <c>{"trusted": "&lt;32 hex digits&gt;"}</c>, <c>shutdown</c> (see <see cref="ShutdownRequested"/>).
 /// </summary>
 public sealed partial class NexusNode : IAsyncDisposable
 {
@@ -25,6 +25,7 @@ public sealed partial class NexusNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly long _startedAt;
+    private readonly CancellationTokenSource _shutdown = new();
     private ControlServer? _control;
 
     private NexusNode(NodeOptions options, NodeIdentity identity, PeerStore peers, ILoggerFactory loggerFactory, TimeProvider time)
@@ -42,6 +43,9 @@ public sealed partial class NexusNode : IAsyncDisposable
 
     /// <summary>The persistent peer list; changes through the control API apply live.</summary>
     public PeerStore Peers { get; }
+
+    /// <summary>Cancelled when a client asks the node to stop (control method <c>shutdown</c>); the host should then dispose the node.</summary>
+    public CancellationToken ShutdownRequested => _shutdown.Token;
 
     /// <summary>The options the node runs with.</summary>
     public NodeOptions Options => _options;
@@ -146,6 +150,11 @@ public sealed partial class NexusNode : IAsyncDisposable
     private Dictionary<string, ControlMethod> ControlMethods() => new(StringComparer.Ordinal)
     {
         ["status"] = (_, _) => ValueTask.FromResult<JsonNode?>(GetStatus()),
+        ["shutdown"] = async (_, _) =>
+        {
+            await _shutdown.CancelAsync().ConfigureAwait(false);
+            return true;
+        },
         ["peer.list"] = (_, _) => ValueTask.FromResult<JsonNode?>(Peers.ToJson()),
         ["peer.add"] = (p, _) => ValueTask.FromResult<JsonNode?>(ChangePeer(p, add: true)),
         ["peer.remove"] = (p, _) => ValueTask.FromResult<JsonNode?>(ChangePeer(p, add: false)),
@@ -200,6 +209,7 @@ public sealed partial class NexusNode : IAsyncDisposable
         }
 
         LogStopped(_logger, Identity);
+        _shutdown.Dispose();
         Identity.Dispose();
     }
 
