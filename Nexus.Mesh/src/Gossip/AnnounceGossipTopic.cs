@@ -21,7 +21,8 @@ public sealed record RouteView(Hash128 Destination, Hash128 NextHop, CompactPath
 /// <summary>
 /// Announce propagation over gossip (tier 1; spec 01-mesh §3–§6, decision D2). Item key = the
 /// 16-byte destination hash; value = <c>CompactPathCost (6 B, hop by hop, outside the signed
-/// announce) ‖ the origin's announce packet</c>; version = <c>sequence (40 bits) ‖ cumulative_cost
+/// announce) ‖ the origin's announce packet</c>, or the cost alone when the neighbour is known to
+/// hold that announce already; version = <c>sequence (40 bits) ‖ cumulative_cost
 /// (16) ‖ hop_count (8)</c>, so a neighbour's summary matches an offer only when it already holds
 /// that announce with that cost — a cost change (for example congestion) is resent in the next round
 /// without a new announce.
@@ -49,6 +50,8 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
     private readonly Dictionary<Hash128, Origin> _own = [];
     private readonly Dictionary<Hash128, Paths> _paths = [];
     private readonly HashSet<Hash128> _down = [];
+    private readonly Dictionary<(Hash128 Neighbour, Hash128 Destination), ulong> _announceKnown = [];
+    private readonly Dictionary<(Hash128 Neighbour, Hash128 Destination), ulong> _compactSent = [];
     private readonly TimeSpan _refresh;
 
     /// <summary>Creates the topic.</summary>
@@ -178,7 +181,7 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
         var destination = new Hash128(key);
         if (_own.TryGetValue(destination, out var origin))
         {
-            item = Item(destination, origin.Sequence, origin.Cost, origin.Announce);
+            item = Item(destination, origin.Sequence, origin.Cost, Compact(neighbour, destination, origin.Sequence, origin.Cost) ? default : origin.Announce);
             return true;
         }
 
@@ -188,14 +191,38 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
             return false;
         }
 
-        item = Item(destination, best.Sequence, best.Cost, best.Announce);
+        item = Item(destination, best.Sequence, best.Cost, Compact(neighbour, destination, best.Sequence, best.Cost) ? default : best.Announce);
         return true;
     }
+
+    /// <summary>
+    /// Whether the neighbour already holds the announce for this sequence (it sent it to us, or we
+    /// offered it in full before), so a cost-only item (6-byte value) suffices. A wrong guess (a lost
+    /// packet) is repaired: the neighbour rejects the compact item, its next summary still lacks
+    /// that version, and a second offer of the same version goes out in full.
+    /// </summary>
+    private bool Compact(Hash128 neighbour, Hash128 destination, ulong sequence, CompactPathCost cost)
+    {
+        var key = (neighbour, destination);
+        ulong version = Version(sequence, cost);
+        if (_announceKnown.TryGetValue(key, out var known) && known == sequence
+            && !(_compactSent.TryGetValue(key, out var sent) && sent == version))
+        {
+            _compactSent[key] = version;
+            return true;
+        }
+
+        _announceKnown[key] = sequence;
+        return false;
+    }
+
+    private static ulong Version(ulong sequence, CompactPathCost cost) =>
+        ((sequence & 0xFF_FFFF_FFFF) << 24) | ((ulong)cost.CumulativeCost << 8) | cost.HopCount;
 
     /// <inheritdoc/>
     public GossipMergeResult Merge(Hash128 from, in GossipItem item)
     {
-        if (item.Key.Length != Hash128.SizeInBytes || item.Value.Length <= CompactPathCost.SizeInBytes
+        if (item.Key.Length != Hash128.SizeInBytes || item.Value.Length < CompactPathCost.SizeInBytes
             || !CompactPathCost.TryRead(item.Value.Span, out var cost))
         {
             return GossipMergeResult.Rejected;
@@ -221,7 +248,17 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
             return GossipMergeResult.Stale;
         }
 
-        if (paths is null || sequence > paths.Sequence)
+        if (announce.IsEmpty)
+        {
+            // Cost-only update: valid only for an announce (destination, sequence) already held.
+            if (paths is null || sequence != paths.Sequence || before is null)
+            {
+                return GossipMergeResult.Rejected;
+            }
+
+            announce = before.Announce;
+        }
+        else if (paths is null || sequence > paths.Sequence)
         {
             if (_validate is not null && !_validate(destination, announce))
             {
@@ -238,6 +275,7 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
         }
 
         paths.Offers[from] = new Offer(cost, announce.ToArray(), _time.GetTimestamp());
+        _announceKnown[(from, destination)] = sequence;
         var after = Best(destination, paths);
         if (Same(before, after))
         {
@@ -345,8 +383,7 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
         var value = new byte[CompactPathCost.SizeInBytes + announce.Length];
         cost.WriteTo(value);
         announce.Span.CopyTo(value.AsSpan(CompactPathCost.SizeInBytes));
-        ulong version = ((sequence & 0xFF_FFFF_FFFF) << 24) | ((ulong)cost.CumulativeCost << 8) | cost.HopCount;
-        return new GossipItem(destination.ToArray(), version, value);
+        return new GossipItem(destination.ToArray(), Version(sequence, cost), value);
     }
 
     private static bool Same(RouteView? a, RouteView? b) =>

@@ -96,10 +96,12 @@ public sealed class GossipEngine : IGossipPublisher, IDisposable
     /// <summary>Adds a neighbour reachable over a link of <paramref name="bitsPerSecond"/>.</summary>
     /// <param name="neighbour">The neighbour's identity hash.</param>
     /// <param name="bitsPerSecond">The link's nominal rate in bit/s (&gt; 0), which sizes its budget.</param>
+    /// <param name="sharedChannel">True for a half-duplex channel both ends transmit on (LoRa): each end budgets on half the rate, so the two together stay within the shares of the channel.</param>
     /// <exception cref="ArgumentException">The neighbour is already known.</exception>
-    public void AddNeighbour(Hash128 neighbour, double bitsPerSecond)
+    public void AddNeighbour(Hash128 neighbour, double bitsPerSecond, bool sharedChannel = false)
     {
-        var state = new Neighbour(new GossipLinkBudget(bitsPerSecond, _options.Budget, _time), _time.GetTimestamp());
+        double budgetRate = sharedChannel ? bitsPerSecond / 2 : bitsPerSecond;
+        var state = new Neighbour(new GossipLinkBudget(budgetRate, _options.Budget, _time, constrained: bitsPerSecond < _options.Budget.ConstrainedBelowBitsPerSecond), _time.GetTimestamp());
         if (!_neighbours.TryAdd(neighbour, state))
         {
             throw new ArgumentException("The neighbour is already known.", nameof(neighbour));

@@ -85,8 +85,9 @@ public sealed class GossipLinkBudget
     /// <param name="bitsPerSecond">The link's nominal bit rate (&gt; 0).</param>
     /// <param name="options">The shares (validated).</param>
     /// <param name="time">The clock.</param>
+    /// <param name="constrained">Whether the link is constrained; null: the rate is below <see cref="GossipBudgetOptions.ConstrainedBelowBitsPerSecond"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">A non-positive rate or invalid options.</exception>
-    public GossipLinkBudget(double bitsPerSecond, GossipBudgetOptions options, TimeProvider time)
+    public GossipLinkBudget(double bitsPerSecond, GossipBudgetOptions options, TimeProvider time, bool? constrained = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -98,6 +99,7 @@ public sealed class GossipLinkBudget
         options.Validate();
         _options = options;
         BitsPerSecond = bitsPerSecond;
+        IsConstrained = constrained ?? bitsPerSecond < options.ConstrainedBelowBitsPerSecond;
         for (int t = 0; t < 4; t++)
         {
             double rate = bitsPerSecond / 8 * options.ShareOf((GossipTier)(t + 1));
@@ -106,11 +108,11 @@ public sealed class GossipLinkBudget
         }
     }
 
-    /// <summary>The link's nominal bit rate.</summary>
+    /// <summary>The bit rate the shares apply to.</summary>
     public double BitsPerSecond { get; }
 
-    /// <summary>Whether the link is below the constrained threshold (10 kbit/s by default).</summary>
-    public bool IsConstrained => BitsPerSecond < _options.ConstrainedBelowBitsPerSecond;
+    /// <summary>Whether the link is constrained (below 10 kbit/s by default): tiers 3–4 pull-only, small summaries.</summary>
+    public bool IsConstrained { get; }
 
     /// <summary>The cap on a summary's Bloom filter bits in bytes: <see cref="GossipBudgetOptions.ConstrainedSummaryBytes"/> on constrained links, else what fits one message.</summary>
     public int MaxFilterBytes => IsConstrained

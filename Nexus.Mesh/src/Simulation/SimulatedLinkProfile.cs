@@ -9,14 +9,25 @@ namespace Nexus.Mesh.Simulation;
 /// <param name="Airtime">Optional airtime model (bytes → time on air), for example a LoRa modem model; null: bytes × 8 / bit rate.</param>
 public sealed record SimulatedLinkProfile(string Kind, double BitsPerSecond, bool HalfDuplex, int LatencyMs = 0, double LossRate = 0, Func<int, TimeSpan>? Airtime = null)
 {
-    /// <summary>LoRa SF7 / 125 kHz / CR 4/5: 5 469 bit/s, half-duplex, 10 ms latency.</summary>
-    public static SimulatedLinkProfile LoRaSf7Bw125 { get; } = new("LoRa", 5469, HalfDuplex: true, LatencyMs: 10);
+    /// <summary>LoRa SF7 / 125 kHz / CR 4/5: 5 469 bit/s, half-duplex, Semtech airtime, 10 ms latency.</summary>
+    public static SimulatedLinkProfile LoRaSf7Bw125 { get; } = FromLoRa(new LoRaModulation(7, 125_000, 5), latencyMs: 10);
 
-    /// <summary>LoRa SF7 / 500 kHz / CR 4/5: 21 875 bit/s, half-duplex, 5 ms latency.</summary>
-    public static SimulatedLinkProfile LoRaSf7Bw500 { get; } = new("LoRa", 21875, HalfDuplex: true, LatencyMs: 5);
+    /// <summary>LoRa SF7 / 500 kHz / CR 4/5: 21 875 bit/s, half-duplex, Semtech airtime, 5 ms latency.</summary>
+    public static SimulatedLinkProfile LoRaSf7Bw500 { get; } = FromLoRa(new LoRaModulation(7, 500_000, 5), latencyMs: 5);
 
-    /// <summary>LoRa SF12 / 125 kHz: about 1 kbit/s (a constrained link), half-duplex, 20 ms latency.</summary>
-    public static SimulatedLinkProfile LoRaSlow { get; } = new("LoRa", 1000, HalfDuplex: true, LatencyMs: 20);
+    /// <summary>LoRa SF10 / 125 kHz / CR 4/5: 977 bit/s (a constrained link), half-duplex, Semtech airtime, 20 ms latency.</summary>
+    public static SimulatedLinkProfile LoRaSlow { get; } = FromLoRa(new LoRaModulation(10, 125_000, 5), latencyMs: 20);
+
+    /// <summary>A half-duplex LoRa link using the mesh layer's <see cref="LoRaModulation"/> airtime model (packets above 255 bytes split into frames).</summary>
+    /// <param name="modulation">The modem settings.</param>
+    /// <param name="latencyMs">Processing latency per frame in milliseconds.</param>
+    /// <param name="lossRate">Frame loss probability in [0, 1).</param>
+    /// <returns>The profile (kind "LoRa", bit rate from the modulation).</returns>
+    public static SimulatedLinkProfile FromLoRa(LoRaModulation modulation, int latencyMs = 10, double lossRate = 0)
+    {
+        ArgumentNullException.ThrowIfNull(modulation);
+        return new("LoRa", modulation.BitrateBitsPerSecond, HalfDuplex: true, latencyMs, lossRate, modulation.PacketAirtime);
+    }
 
     /// <summary>WiFi at 10 Mbit/s (its own MAC handles access; modelled full-duplex), 2 ms latency.</summary>
     public static SimulatedLinkProfile WiFi { get; } = new("WiFi", 10_000_000, HalfDuplex: false, LatencyMs: 2);

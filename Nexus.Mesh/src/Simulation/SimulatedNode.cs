@@ -73,7 +73,7 @@ public sealed class SimulatedNode
         var port = new SimulatedPort(_sim, this, neighbour, link, scheduler, csma);
         scheduler.PacketDropped += (packet, _) => _sim.Dropped(packet.Priority);
         Ports.Add(neighbour.Id, port);
-        Engine.AddNeighbour(neighbour.Id, link.Profile.BitsPerSecond);
+        Engine.AddNeighbour(neighbour.Id, link.Profile.BitsPerSecond, sharedChannel: link.Profile.HalfDuplex);
     }
 
     internal void Boot()
