@@ -239,6 +239,29 @@ public class CongestionTests
     }
 
     [Fact]
+    public void Saturated_signal_from_downstream_stops_P2_P3_and_lets_P0_through_until_it_lapses()
+    {
+        var clock = new FakeTimeProvider();
+        var s = Scheduler(clock, 1_000_000);
+        double full = s.UserBytesPerSecond;
+        s.ApplySignal(new CongestionSignal(CongestionSeverity.Moderate, CongestionScope.ThisLink, 2000));
+        Assert.Equal(0.75 * full, s.UserBytesPerSecond, 6);
+        s.ApplySignal(new CongestionSignal(CongestionSeverity.Saturated, CongestionScope.ThisLink, 2000));
+        s.Enqueue(new ScheduledPacket(new byte[100], TrafficPriority.Bulk, Neighbour(1)));
+        s.Enqueue(new ScheduledPacket(new byte[100], TrafficPriority.Standard, Neighbour(1)));
+        s.Enqueue(new ScheduledPacket(new byte[100], TrafficPriority.RealTime, Neighbour(2)));
+        Assert.True(s.TryDequeue(out var p0));
+        Assert.Equal(TrafficPriority.RealTime, p0!.Priority);
+        Assert.False(s.TryDequeue(out _));
+        Assert.Equal(TimeSpan.FromSeconds(2), s.TimeUntilEligible());
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Null(s.Throttle);
+        Assert.Equal(full, s.UserBytesPerSecond, 6);
+        Assert.True(s.TryDequeue(out var p2));
+        Assert.Equal(TrafficPriority.Standard, p2!.Priority);
+    }
+
+    [Fact]
     public void Full_queue_drops_lower_priority_first()
     {
         var clock = new FakeTimeProvider();

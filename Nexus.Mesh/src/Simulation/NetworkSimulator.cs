@@ -258,17 +258,17 @@ public sealed class NetworkSimulator
         return true;
     }
 
-    /// <summary>The per-link byte accounting as a text table: kind, rate, gossip and user bytes, gossip share of capacity over the run and in the worst round window.</summary>
+    /// <summary>The per-link byte accounting as a text table: kind, rate, gossip, congestion-signal and user bytes, gossip share of capacity over the run and in the worst round window.</summary>
     /// <returns>The table (one header row, one row per link).</returns>
     public string FormatLinkTable()
     {
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
-        sb.AppendLine("| link | kind | bit/s | gossip B | user B | gossip % of capacity | worst round % |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| link | kind | bit/s | gossip B | signal B | user B | gossip % of capacity | worst round % |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var link in _links)
         {
-            sb.AppendLine(inv, $"| {link.A.Name}–{link.B.Name} | {link.Profile.Kind} | {link.Profile.BitsPerSecond:0} | {link.GossipBytes} | {link.UserBytes} | {link.GossipShare(Clock.Elapsed) * 100:0.00} | {link.WorstRoundGossipShare(Clock.Elapsed) * 100:0.00} |");
+            sb.AppendLine(inv, $"| {link.A.Name}–{link.B.Name} | {link.Profile.Kind} | {link.Profile.BitsPerSecond:0} | {link.GossipBytes} | {link.SignalBytes} | {link.UserBytes} | {link.GossipShare(Clock.Elapsed) * 100:0.00} | {link.WorstRoundGossipShare(Clock.Elapsed) * 100:0.00} |");
         }
 
         return sb.ToString();

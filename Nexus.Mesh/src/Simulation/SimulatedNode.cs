@@ -72,6 +72,17 @@ public sealed class SimulatedNode
         var csma = new CsmaCa(new CsmaCaOptions { BitsPerSecond = link.Profile.BitsPerSecond, HalfDuplex = link.Profile.HalfDuplex, Airtime = link.Profile.Airtime }, _sim.Clock, _sim.Random);
         var port = new SimulatedPort(_sim, this, neighbour, link, scheduler, csma);
         scheduler.PacketDropped += (packet, _) => _sim.Dropped(packet.Priority);
+        scheduler.CongestionSignalled += signal =>
+        {
+            // One hop upstream: every other neighbour may be feeding this queue.
+            foreach (var (id, other) in Ports)
+            {
+                if (id != neighbour.Id)
+                {
+                    other.SendSignal(signal);
+                }
+            }
+        };
         Ports.Add(neighbour.Id, port);
         Engine.AddNeighbour(neighbour.Id, link.Profile.BitsPerSecond, sharedChannel: link.Profile.HalfDuplex);
     }
@@ -126,6 +137,9 @@ public sealed class SimulatedLink
     /// <summary>User bytes sent over the link in both directions.</summary>
     public long UserBytes { get; private set; }
 
+    /// <summary>CongestionSignal bytes (3 + 19-byte packet header each) sent over the link in both directions.</summary>
+    public long SignalBytes { get; private set; }
+
     /// <summary>Frames lost to the loss rate.</summary>
     public long LostFrames { get; internal set; }
 
@@ -162,9 +176,20 @@ public sealed class SimulatedLink
         return worst;
     }
 
-    internal void Count(bool gossip, int bytes, TimeSpan now)
+    internal enum Traffic
     {
-        if (gossip)
+        Gossip,
+        User,
+        Signal,
+    }
+
+    internal void Count(Traffic traffic, int bytes, TimeSpan now)
+    {
+        if (traffic == Traffic.Signal)
+        {
+            SignalBytes += bytes;
+        }
+        else if (traffic == Traffic.Gossip)
         {
             GossipBytes += bytes;
             long window = now.Ticks / _window.Ticks;

@@ -9,10 +9,20 @@ internal sealed class SimulatedPort(NetworkSimulator sim, SimulatedNode from, Si
     private bool _transmitting;
     private int _attempt;
     private long _wakeAt = long.MaxValue;
+    private readonly Queue<byte[]> _signals = new();
 
     public SimulatedLink Link => link;
 
     public LinkScheduler Scheduler => scheduler;
+
+    /// <summary>Queues a 3-byte CongestionSignal to the neighbour; it goes out before gossip and user traffic.</summary>
+    public void SendSignal(CongestionSignal signal)
+    {
+        var bytes = new byte[CongestionSignal.SizeInBytes];
+        signal.WriteTo(bytes);
+        _signals.Enqueue(bytes);
+        Kick();
+    }
 
     public void Kick()
     {
@@ -48,7 +58,8 @@ internal sealed class SimulatedPort(NetworkSimulator sim, SimulatedNode from, Si
         _attempt = 0;
         byte[]? gossip = null;
         ScheduledPacket? user = null;
-        if (!from.Engine.TryDequeue(to.Id, out gossip) && !scheduler.TryDequeue(out user))
+        _signals.TryDequeue(out var signal);
+        if (signal is null && !from.Engine.TryDequeue(to.Id, out gossip) && !scheduler.TryDequeue(out user))
         {
             var wait = from.Engine.TimeUntilSendable(to.Id);
             var eligible = scheduler.TimeUntilEligible();
@@ -65,7 +76,9 @@ internal sealed class SimulatedPort(NetworkSimulator sim, SimulatedNode from, Si
             return;
         }
 
-        int bytes = gossip is not null ? gossip.Length + from.Engine.Options.PacketOverheadBytes : user!.Length;
+        int bytes = signal is not null ? signal.Length + MeshConstants.Header1Size
+            : gossip is not null ? gossip.Length + from.Engine.Options.PacketOverheadBytes
+            : user!.Length;
         var airtime = link.Profile.AirtimeOf(bytes);
         _transmitting = true;
         if (link.Profile.HalfDuplex)
@@ -73,7 +86,7 @@ internal sealed class SimulatedPort(NetworkSimulator sim, SimulatedNode from, Si
             link.BusyUntil = now + airtime.Ticks;
         }
 
-        link.Count(gossip is not null, bytes, clock.Elapsed);
+        link.Count(signal is not null ? SimulatedLink.Traffic.Signal : gossip is not null ? SimulatedLink.Traffic.Gossip : SimulatedLink.Traffic.User, bytes, clock.Elapsed);
         clock.Schedule(airtime, () =>
         {
             _transmitting = false;
@@ -95,7 +108,14 @@ internal sealed class SimulatedPort(NetworkSimulator sim, SimulatedNode from, Si
 
         clock.Schedule(airtime + TimeSpan.FromMilliseconds(link.Profile.LatencyMs), () =>
         {
-            if (gossip is not null)
+            if (signal is not null)
+            {
+                if (CongestionSignal.TryRead(signal, out var parsed))
+                {
+                    to.Ports[from.Id].Scheduler.ApplySignal(parsed);
+                }
+            }
+            else if (gossip is not null)
             {
                 to.Engine.Receive(from.Id, gossip);
             }
