@@ -239,6 +239,29 @@ public class CongestionTests
     }
 
     [Fact]
+    public void Saturated_signal_from_downstream_stops_P2_P3_and_lets_P0_through_until_it_lapses()
+    {
+        var clock = new FakeTimeProvider();
+        var s = Scheduler(clock, 1_000_000);
+        double full = s.UserBytesPerSecond;
+        s.ApplySignal(new CongestionSignal(CongestionSeverity.Moderate, CongestionScope.ThisLink, 2000));
+        Assert.Equal(0.75 * full, s.UserBytesPerSecond, 6);
+        s.ApplySignal(new CongestionSignal(CongestionSeverity.Saturated, CongestionScope.ThisLink, 2000));
+        s.Enqueue(new ScheduledPacket(new byte[100], TrafficPriority.Bulk, Neighbour(1)));
+        s.Enqueue(new ScheduledPacket(new byte[100], TrafficPriority.Standard, Neighbour(1)));
+        s.Enqueue(new ScheduledPacket(new byte[100], TrafficPriority.RealTime, Neighbour(2)));
+        Assert.True(s.TryDequeue(out var p0));
+        Assert.Equal(TrafficPriority.RealTime, p0!.Priority);
+        Assert.False(s.TryDequeue(out _));
+        Assert.Equal(TimeSpan.FromSeconds(2), s.TimeUntilEligible());
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Null(s.Throttle);
+        Assert.Equal(full, s.UserBytesPerSecond, 6);
+        Assert.True(s.TryDequeue(out var p2));
+        Assert.Equal(TrafficPriority.Standard, p2!.Priority);
+    }
+
+    [Fact]
     public void Full_queue_drops_lower_priority_first()
     {
         var clock = new FakeTimeProvider();
@@ -252,8 +275,8 @@ public class CongestionTests
     }
 
     /// <summary>
-    /// Whatever mix of higher-priority traffic keeps arriving, a queued P3 packet is sent within a
-    /// bounded number of user bytes (the 10 % guarantee), and over a long run P3 gets ≥ 10 % of bytes.
+    /// Whatever mix of higher-priority traffic keeps arriving, backlogged P3 is served within a
+    /// bounded number of user bytes and gets ≥ 10 % of the bytes (minus one packet of rounding).
     /// </summary>
     [Fact]
     public void Queues_never_starve_P3()
@@ -262,7 +285,7 @@ public class CongestionTests
         gen.Sample((priorities, sizes, bulkSize) =>
         {
             var clock = new FakeTimeProvider();
-            var s = Scheduler(clock, 1_000_000, capacity: 10_000_000);
+            var s = Scheduler(clock, 1_000_000_000, capacity: 10_000_000); // buckets never bind: this checks the priority logic
             int bulkSent = 0;
             long bytesSinceBulk = 0;
             long worstGap = 0;
@@ -277,7 +300,7 @@ public class CongestionTests
                     s.Enqueue(new ScheduledPacket(new byte[sizes[i % sizes.Length]], (TrafficPriority)priorities[i], Neighbour((byte)(i % 3))));
                 }
 
-                if (s.GetStatistics(TrafficPriority.Bulk).Enqueued - s.GetStatistics(TrafficPriority.Bulk).Sent == 0)
+                while (s.GetStatistics(TrafficPriority.Bulk).Enqueued - s.GetStatistics(TrafficPriority.Bulk).Sent < 3)
                 {
                     s.Enqueue(new ScheduledPacket(new byte[bulkSize], TrafficPriority.Bulk, Neighbour(9)));
                 }

@@ -56,6 +56,8 @@ public sealed class LinkScheduler
     private double _bulkCredit;
     private bool _sharesDirty = true;
     private CongestionSeverity? _lastSeverity;
+    private CongestionSeverity? _throttle;
+    private long _throttleUntil;
 
     /// <summary>Creates a scheduler.</summary>
     /// <param name="options">Settings (validated and copied).</param>
@@ -102,8 +104,42 @@ public sealed class LinkScheduler
     /// <summary>The measured link rate in bytes per second (EMA of transmit throughput, 60 s half-life by default).</summary>
     public double MeasuredBytesPerSecond => _measuredBytesPerSecond;
 
-    /// <summary>The rate shared among neighbours: <see cref="LinkSchedulerOptions.UserShare"/> × the measured rate, in bytes per second.</summary>
-    public double UserBytesPerSecond => _measuredBytesPerSecond * _options.UserShare;
+    /// <summary>The rate shared among neighbours: <see cref="LinkSchedulerOptions.UserShare"/> × the measured rate, in bytes per second, cut by an active congestion signal from downstream (<see cref="ApplySignal"/>).</summary>
+    public double UserBytesPerSecond => _measuredBytesPerSecond * _options.UserShare * ActiveThrottle() switch
+    {
+        CongestionSeverity.Moderate => 0.75,
+        CongestionSeverity.Severe or CongestionSeverity.Saturated => 0.5,
+        _ => 1.0,
+    };
+
+    /// <summary>The severity of the downstream congestion signal in force, or null.</summary>
+    public CongestionSeverity? Throttle => ActiveThrottle();
+
+    /// <summary>
+    /// Obeys a CongestionSignal received from the neighbour this link leads to (spec 01-mesh §7), for
+    /// its <see cref="CongestionSignal.EstimatedDrainMs"/> (at least 1 s): Moderate cuts the user rate
+    /// by 25 %; Severe by 50 % (the router should also move P2/P3 to other paths, which the raised
+    /// route cost does); Saturated stops P2/P3, halves the rate left for P1 and lets P0 through. A
+    /// later signal replaces an earlier one.
+    /// </summary>
+    /// <param name="signal">The signal.</param>
+    public void ApplySignal(CongestionSignal signal)
+    {
+        _throttle = signal.Severity;
+        _throttleUntil = _time.GetTimestamp() + (long)(Math.Max(1000, (int)signal.EstimatedDrainMs) / 1000.0 * _time.TimestampFrequency);
+        _sharesDirty = true;
+    }
+
+    private CongestionSeverity? ActiveThrottle()
+    {
+        if (_throttle is not null && _time.GetTimestamp() >= _throttleUntil)
+        {
+            _throttle = null;
+            _sharesDirty = true;
+        }
+
+        return _throttle;
+    }
 
     /// <summary>Packets queued now, over all priorities.</summary>
     public int Count { get; private set; }
@@ -186,15 +222,16 @@ public sealed class LinkScheduler
 
         long now = _time.GetTimestamp();
         RecomputeShares();
+        int levels = ActiveThrottle() == CongestionSeverity.Saturated ? 2 : 4; // Saturated: P0 and P1 only
         var bulk = _levels[3];
-        if (bulk.Count > 0 && _bulkCredit > 0 && bulk.TryTake(this, now, creditLimit: _bulkCredit, out packet))
+        if (levels == 4 && bulk.Count > 0 && _bulkCredit > 0 && bulk.TryTake(this, now, creditLimit: _bulkCredit, out packet))
         {
             _bulkCredit = Math.Max(0, _bulkCredit - packet!.Length);
             Sent(packet);
             return true;
         }
 
-        for (int p = 0; p < 4; p++)
+        for (int p = 0; p < levels; p++)
         {
             if (_levels[p].Count > 0 && _levels[p].TryTake(this, now, creditLimit: double.MaxValue, out packet))
             {
@@ -223,9 +260,16 @@ public sealed class LinkScheduler
 
         RecomputeShares();
         var best = TimeSpan.MaxValue;
-        foreach (var level in _levels)
+        int levels = 4;
+        if (ActiveThrottle() == CongestionSeverity.Saturated)
         {
-            foreach (var (neighbour, queue) in level.Queues)
+            levels = 2;
+            best = _time.GetElapsedTime(_time.GetTimestamp(), _throttleUntil); // P2/P3 resume when the signal lapses
+        }
+
+        for (int p = 0; p < levels; p++)
+        {
+            foreach (var (neighbour, queue) in _levels[p].Queues)
             {
                 if (queue.Count > 0)
                 {
@@ -345,6 +389,7 @@ public sealed class LinkScheduler
 
     private void RecomputeShares()
     {
+        ActiveThrottle();
         if (!_sharesDirty)
         {
             return;
