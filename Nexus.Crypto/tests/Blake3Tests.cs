@@ -208,20 +208,166 @@ public class Blake3Tests
         Assert.Throws<ArgumentNullException>(() => Blake3.DeriveKey(null!, "x"u8));
     }
 
+    /// <summary>The kernels this CPU can run: Auto and Scalar always, the SIMD ones when supported.</summary>
+    private static List<Blake3Kernel> SupportedKernels()
+    {
+        var kernels = new List<Blake3Kernel> { Blake3Kernel.Auto, Blake3Kernel.Scalar };
+        if (Blake3Compress.Vector512KernelSupported)
+        {
+            kernels.Add(Blake3Kernel.Vector512);
+        }
+
+        if (Blake3Compress.Vector256KernelSupported)
+        {
+            kernels.Add(Blake3Kernel.Vector256);
+        }
+
+        return kernels;
+    }
+
+    private delegate void ChunkKernel(ReadOnlySpan<byte> input, int chunkCount, ReadOnlySpan<uint> key, ulong firstCounter, uint flags, Span<uint> cvs);
+
+    private delegate void ParentKernel(ReadOnlySpan<uint> children, int count, ReadOnlySpan<uint> key, uint flags, Span<uint> cvs);
+
+    private static List<(string Name, ChunkKernel Chunks, ParentKernel Parents)> SupportedKernelHooks()
+    {
+        var hooks = new List<(string, ChunkKernel, ParentKernel)> { ("dispatch", Blake3Compress.HashChunks, Blake3Compress.HashParents) };
+        if (Blake3Compress.Vector512KernelSupported)
+        {
+            hooks.Add(("Vector512", Blake3Compress.HashChunksVector512, Blake3Compress.HashParentsVector512));
+        }
+        else
+        {
+            Assert.Throws<PlatformNotSupportedException>(() => Blake3Compress.HashChunksVector512(new byte[1024], 1, new uint[8], 0, 0, new uint[8]));
+        }
+
+        if (Blake3Compress.Vector256KernelSupported)
+        {
+            hooks.Add(("Vector256", Blake3Compress.HashChunksVector256, Blake3Compress.HashParentsVector256));
+        }
+        else
+        {
+            Assert.Throws<PlatformNotSupportedException>(() => Blake3Compress.HashChunksVector256(new byte[1024], 1, new uint[8], 0, 0, new uint[8]));
+        }
+
+        return hooks;
+    }
+
     [Fact]
     public void Every_chunk_kernel_matches_the_scalar_reference()
     {
         var input = new byte[40 * 1024];
         new Random(3).NextBytes(input);
-        Span<uint> key = stackalloc uint[8];
+        var key = new uint[8];
         Blake3.KeyWords(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray(), key);
-        foreach (int count in new[] { 1, 3, 8, 15, 16, 40 })
+        var hooks = SupportedKernelHooks();
+        // 0xFFFF_FFF0 crosses 2^32 at a 16-lane group boundary, 0xFFFF_FFF9 inside a group (lane 7).
+        foreach (ulong counter in new[] { 0UL, 0xFFFF_FFF0UL, 0xFFFF_FFF9UL, 0x1234_5678_9ABCUL })
         {
-            var expected = new uint[8 * count];
-            var actual = new uint[8 * count];
-            Blake3Compress.HashChunksScalar(input, count, key, 0xFFFF_FFF0UL, 16, expected); // counter crosses 2^32
-            Blake3Compress.HashChunks(input, count, key, 0xFFFF_FFF0UL, 16, actual);
-            Assert.Equal(expected, actual);
+            foreach (int count in new[] { 1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 40 })
+            {
+                var expected = new uint[8 * count];
+                Blake3Compress.HashChunksScalar(input, count, key, counter, 16, expected);
+                foreach (var (name, chunks, _) in hooks)
+                {
+                    // One word of canary past the output: a kernel writes exactly 8 words per chunk.
+                    var actual = new uint[8 * count + 1];
+                    actual[^1] = 0xDEADBEEF;
+                    chunks(input, count, key, counter, 16, actual);
+                    Assert.True(expected.AsSpan().SequenceEqual(actual.AsSpan(0, 8 * count)), $"{name}, {count} chunks, counter {counter:X}");
+                    Assert.Equal(0xDEADBEEFu, actual[^1]);
+                }
+            }
         }
+    }
+
+    [Fact]
+    public void Every_chunk_kernel_rejects_spans_too_short_for_the_chunks()
+    {
+        foreach (var (name, chunks, _) in SupportedKernelHooks())
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => chunks(new byte[9 * 1024 - 1], 9, new uint[8], 0, 0, new uint[9 * 8]));
+            Assert.Throws<ArgumentOutOfRangeException>(() => chunks(new byte[9 * 1024], 9, new uint[8], 0, 0, new uint[9 * 8 - 1]));
+            _ = name;
+        }
+    }
+
+    [Fact]
+    public void Every_parent_kernel_matches_the_scalar_reference_in_place_and_out_of_place()
+    {
+        var random = new Random(5);
+        var key = new uint[8];
+        for (int i = 0; i < 8; i++)
+        {
+            key[i] = (uint)random.Next();
+        }
+
+        foreach (int count in new[] { 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 64 })
+        {
+            var children = new uint[16 * count];
+            for (int i = 0; i < children.Length; i++)
+            {
+                children[i] = (uint)random.Next() ^ ((uint)random.Next() << 16);
+            }
+
+            var expected = new uint[8 * count];
+            Blake3Compress.HashParentsScalar(children, count, key, Blake3Compress.KeyedHash, expected);
+            foreach (var (name, _, parents) in SupportedKernelHooks())
+            {
+                var actual = new uint[8 * count];
+                parents(children, count, key, Blake3Compress.KeyedHash, actual);
+                Assert.True(expected.AsSpan().SequenceEqual(actual), $"{name}, {count} parents");
+
+                // In place, as the tree reduction uses it: the outputs overwrite the front of the children.
+                uint[] buffer = (uint[])children.Clone();
+                parents(buffer, count, key, Blake3Compress.KeyedHash, buffer);
+                Assert.True(expected.AsSpan().SequenceEqual(buffer.AsSpan(0, 8 * count)), $"{name}, {count} parents in place");
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_kernel_hashes_random_inputs_up_to_1_MiB_like_BouncyCastle()
+    {
+        var kernels = SupportedKernels();
+        Gen.Select(Gen.Int[0, 1 << 20], Gen.Int[1, 70_000], Gen.UInt)
+            .Sample((length, split, seed) =>
+            {
+                var input = new byte[length];
+                new Random((int)seed).NextBytes(input);
+                var digest = new Blake3Digest(256);
+                digest.BlockUpdate(input, 0, input.Length);
+                var expected = new byte[32];
+                digest.DoFinal(expected, 0);
+
+                foreach (var kernel in kernels)
+                {
+                    Blake3Compress.ForcedKernel = kernel;
+                    try
+                    {
+                        if (!expected.AsSpan().SequenceEqual(Blake3.Hash(input).AsSpan()))
+                        {
+                            return false;
+                        }
+
+                        var hasher = Blake3Hasher.Create();
+                        for (int offset = 0; offset < length; offset += split)
+                        {
+                            hasher.Update(input.AsSpan(offset, Math.Min(split, length - offset)));
+                        }
+
+                        if (!expected.AsSpan().SequenceEqual(hasher.Finalize().AsSpan()))
+                        {
+                            return false;
+                        }
+                    }
+                    finally
+                    {
+                        Blake3Compress.ForcedKernel = Blake3Kernel.Auto;
+                    }
+                }
+
+                return true;
+            }, iter: 40, threads: 1);
     }
 }

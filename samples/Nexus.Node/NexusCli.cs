@@ -6,8 +6,6 @@ namespace Nexus.Node;
 /// <summary>The <c>nexus</c> command line: parses arguments and runs one command.</summary>
 internal static class NexusCli
 {
-    /// <summary>The environment variable that overrides the data directory (default <c>~/.nexus</c>).</summary>
-    public const string HomeVariable = "NEXUS_HOME";
 
     /// <summary>Exit code for success.</summary>
     public const int Ok = 0;
@@ -15,11 +13,8 @@ internal static class NexusCli
     /// <summary>Exit code for a failure the user can fix (bad arguments, a file in the way, a corrupt file).</summary>
     public const int Failed = 1;
 
-    /// <summary>The default data directory: $NEXUS_HOME, else ~/.nexus.</summary>
-    public static string DefaultHome =>
-        Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home
-            ? home
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nexus");
+    /// <summary>The default data directory (<see cref="Nexus.Hosting.NodeOptions.DefaultDataDirectory"/>).</summary>
+    public static string DefaultHome => Nexus.Hosting.NodeOptions.DefaultDataDirectory;
 
     /// <summary>Runs the CLI with the given arguments, writing to the given streams.</summary>
     /// <returns>The process exit code.</returns>
@@ -35,6 +30,10 @@ internal static class NexusCli
         var root = new RootCommand("nexus: the Nexus reference node and tools.");
         root.Subcommands.Add(KeygenCommand(output, error));
         root.Subcommands.Add(IdentityCommand(output, error));
+        root.Subcommands.Add(NodeCommands.Node(output, error));
+        root.Subcommands.Add(NodeCommands.Status(output, error));
+        root.Subcommands.Add(NodeCommands.Peer(output, error));
+        root.Subcommands.Add(DevnetCommand.Create(output, error));
         return root;
     }
 
@@ -42,7 +41,7 @@ internal static class NexusCli
     {
         var file = new Option<FileInfo>("--output", "-o")
         {
-            Description = "Where to write the identity file (default: $NEXUS_HOME/identity, else ~/.nexus/identity).",
+            Description = "Where to write the identity file (default: identity in $NEXUS_HOME, else in nexus under the user's local data folder).",
         };
         var force = new Option<bool>("--force", "-f") { Description = "Replace an existing identity file (the old identity is lost)." };
         var command = new Command("keygen", "Create a new node identity (X25519 + Ed25519), store it with mode 0600 and print its public keys and hash.")
@@ -80,7 +79,7 @@ internal static class NexusCli
     {
         var file = new Option<FileInfo>("--file", "-i")
         {
-            Description = "The identity file to read (default: $NEXUS_HOME/identity, else ~/.nexus/identity). Nexus and bare 64-byte RNS identity files are read.",
+            Description = "The identity file to read (default: identity in $NEXUS_HOME, else in nexus under the user's local data folder). Nexus and bare 64-byte RNS identity files are read.",
         };
         var command = new Command("identity", "Print the public keys and hash of an existing identity file (never its private keys).") { file };
         command.SetAction(parse =>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -120,7 +121,8 @@ public static class Blake3
         if (input.Length <= Blake3Compress.ChunkLength)
         {
             // One chunk: no tree, no hasher state.
-            Span<uint> cv = stackalloc uint[8];
+            var node = new Blake3OutputNode { Counter = 0 };
+            Span<uint> cv = node.InputCv;
             key[..8].CopyTo(cv);
             int blocks = input.IsEmpty ? 1 : (input.Length + Blake3Compress.BlockLength - 1) / Blake3Compress.BlockLength;
             for (int b = 0; b < blocks - 1; b++)
@@ -129,26 +131,23 @@ public static class Blake3
             }
 
             ReadOnlySpan<byte> last = input[((blocks - 1) * Blake3Compress.BlockLength)..];
-            var node = new Blake3OutputNode
-            {
-                Counter = 0,
-                BlockLength = (uint)last.Length,
-                Flags = flags | Blake3Compress.ChunkEnd | (blocks == 1 ? Blake3Compress.ChunkStart : 0),
-            };
-            cv.CopyTo(node.InputCv);
-            Span<byte> padded = stackalloc byte[Blake3Compress.BlockLength];
-            padded.Clear();
-            last.CopyTo(padded);
-            Span<uint> words = node.Block;
-            for (int i = 0; i < 16; i++)
-            {
-                words[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(padded.Slice(4 * i, 4));
-            }
-
+            node.BlockLength = (uint)last.Length;
+            node.Flags = flags | Blake3Compress.ChunkEnd | (blocks == 1 ? Blake3Compress.ChunkStart : 0);
+            Blake3Compress.ReadPartialBlock(last, node.Block);
             node.WriteRootBytes(0, output);
             return;
         }
 
+        ComputeTree(key, flags, input, output);
+    }
+
+    /// <summary>
+    /// More than one chunk: the tree. A separate method so the one-chunk path above does not carry
+    /// (and zero) the ~1.8 KB hasher state in its stack frame.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ComputeTree(ReadOnlySpan<uint> key, uint flags, ReadOnlySpan<byte> input, Span<byte> output)
+    {
         var state = new Blake3State(key, flags);
         state.Update(input);
         state.RootNode().WriteRootBytes(0, output);

@@ -37,29 +37,48 @@ internal struct Blake3OutputNode
     internal uint Flags;
 
     /// <summary>The node's chaining value (its compression, truncated to 8 words), for a non-root node.</summary>
-    internal readonly void ChainingValue(Span<uint> cv)
-    {
-        Span<uint> output = stackalloc uint[16];
-        Blake3Compress.CompressWords(InputCv, Block, Counter, BlockLength, Flags, output);
-        output[..8].CopyTo(cv);
-    }
+    internal readonly void ChainingValue(Span<uint> cv) =>
+        Blake3Compress.ChainingValue(InputCv, Block, Counter, BlockLength, Flags, cv);
 
     /// <summary>Writes root output bytes starting at byte <paramref name="position"/> of the output stream.</summary>
+    [SkipLocalsInit]
     internal readonly void WriteRootBytes(ulong position, Span<byte> destination)
     {
-        Span<uint> words = stackalloc uint[16];
-        Span<byte> bytes = stackalloc byte[Blake3Compress.BlockLength];
+        Unsafe.SkipInit(out Blake3Words16 words);
+        Span<byte> bytes = MemoryMarshal.AsBytes((Span<uint>)words);
         ulong blockIndex = position / Blake3Compress.BlockLength;
         int skip = (int)(position % Blake3Compress.BlockLength);
+        uint flags = Flags | Blake3Compress.Root;
         while (!destination.IsEmpty)
         {
-            Blake3Compress.CompressWords(InputCv, Block, blockIndex, BlockLength, Flags | Blake3Compress.Root, words);
-            for (int i = 0; i < 16; i++)
+            if (BitConverter.IsLittleEndian && skip == 0 && destination.Length >= Blake3Compress.BlockLength)
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.Slice(4 * i, 4), words[i]);
+                // A whole output block: compress straight into the destination.
+                Blake3Compress.CompressWords(InputCv, Block, blockIndex, BlockLength, flags, MemoryMarshal.Cast<byte, uint>(destination[..Blake3Compress.BlockLength]));
+                destination = destination[Blake3Compress.BlockLength..];
+                blockIndex++;
+                continue;
             }
 
             int take = Math.Min(Blake3Compress.BlockLength - skip, destination.Length);
+            if (skip + take <= Blake3Compress.KeyLength)
+            {
+                // Only the first 8 output words are read (a 32-byte hash): skip the extended half.
+                Blake3Compress.ChainingValue(InputCv, Block, blockIndex, BlockLength, flags, words);
+            }
+            else
+            {
+                Blake3Compress.CompressWords(InputCv, Block, blockIndex, BlockLength, flags, words);
+            }
+
+            if (!BitConverter.IsLittleEndian)
+            {
+                for (int i = 0; i < 16; i++)
+                {
+                    words[i] = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(words[i]);
+                }
+            }
+
             bytes.Slice(skip, take).CopyTo(destination);
             destination = destination[take..];
             skip = 0;
@@ -77,6 +96,9 @@ internal struct Blake3OutputNode
 internal struct Blake3State
 {
     private const int SubtreeChunks = 16;
+
+    /// <summary>The largest subtree hashed in one batch (128 chunks, 4 KiB of chaining values on the stack).</summary>
+    private const int MaxBatchChunks = 128;
 
     private Blake3Words8 _key;
     private Blake3Words8 _chunkCv;
@@ -136,32 +158,46 @@ internal struct Blake3State
         }
     }
 
-    /// <summary>Hashes up to <paramref name="chunks"/> whole chunks starting at a chunk boundary; returns how many.</summary>
+    /// <summary>
+    /// Hashes up to <paramref name="chunks"/> whole chunks starting at a chunk boundary; returns how
+    /// many. From a 16-chunk boundary, whole aligned subtrees of 16 to <see cref="MaxBatchChunks"/>
+    /// chunks are hashed in one batch (chunks, then parents level by level, all on the SIMD
+    /// kernels) and pushed as one subtree; otherwise chunks up to the next 16-chunk boundary are
+    /// hashed in one batch and pushed one by one.
+    /// </summary>
     [SkipLocalsInit]
     private int HashWholeChunks(ReadOnlySpan<byte> input, int chunks)
     {
-        Span<uint> cvs = stackalloc uint[SubtreeChunks * 8];
+        Span<uint> cvs = stackalloc uint[MaxBatchChunks * 8];
         int done = 0;
         while (done < chunks)
         {
             ReadOnlySpan<byte> rest = input[(done * Blake3Compress.ChunkLength)..];
-            if (_chunkCounter % SubtreeChunks == 0 && chunks - done >= SubtreeChunks)
+            int remaining = chunks - done;
+            if (_chunkCounter % SubtreeChunks == 0 && remaining >= SubtreeChunks)
             {
-                // A whole aligned subtree of 16 chunks: hash the chunks, then reduce 16 → 1 by levels.
-                Blake3Compress.HashChunks(rest, SubtreeChunks, _key, _chunkCounter, _flags, cvs);
-                for (int n = SubtreeChunks / 2; n >= 1; n /= 2)
+                // The largest aligned subtree that fits: 16, 32, 64 or 128 chunks.
+                int size = SubtreeChunks, level = 4;
+                while (2 * size <= Math.Min(remaining, MaxBatchChunks) && _chunkCounter % (ulong)(2 * size) == 0)
+                {
+                    size *= 2;
+                    level++;
+                }
+
+                Blake3Compress.HashChunks(rest, size, _key, _chunkCounter, _flags, cvs);
+                for (int n = size / 2; n >= 1; n /= 2)
                 {
                     Blake3Compress.HashParents(cvs[..(16 * n)], n, _key, _flags, cvs);
                 }
 
-                _chunkCounter += SubtreeChunks;
-                PushSubtree(cvs[..8], 4, _chunkCounter);
-                done += SubtreeChunks;
+                _chunkCounter += (ulong)size;
+                PushSubtree(cvs[..8], level, _chunkCounter);
+                done += size;
             }
             else
             {
                 // Up to the next 16-chunk boundary, one chunk at a time into the stack.
-                int count = (int)Math.Min((ulong)(chunks - done), SubtreeChunks - (_chunkCounter % SubtreeChunks));
+                int count = (int)Math.Min((ulong)remaining, SubtreeChunks - (_chunkCounter % SubtreeChunks));
                 Blake3Compress.HashChunks(rest, count, _key, _chunkCounter, _flags, cvs);
                 for (int i = 0; i < count; i++)
                 {
@@ -239,13 +275,7 @@ internal struct Blake3State
             BlockLength = (uint)_blockLength,
             Flags = _flags | StartFlag | Blake3Compress.ChunkEnd,
         };
-        ReadOnlySpan<byte> raw = MemoryMarshal.AsBytes((ReadOnlySpan<uint>)_block);
-        Span<uint> words = node.Block;
-        for (int i = 0; i < 16; i++)
-        {
-            words[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(raw.Slice(4 * i, 4));
-        }
-
+        Blake3Compress.ReadWordsLittleEndian(MemoryMarshal.AsBytes((ReadOnlySpan<uint>)_block), node.Block);
         return node;
     }
 

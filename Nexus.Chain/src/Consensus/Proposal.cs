@@ -1,0 +1,249 @@
+using Google.Protobuf;
+using Nexus.Chain.Protos;
+using Nexus.Crypto;
+
+namespace Nexus.Chain;
+
+/// <summary>
+/// A signed Tendermint proposal: (height, round, POL round, block hash) by the round's proposer.
+/// Canonical form: ProposalProto (pol_round_plus_one = validRound + 1, 0 for none); the signature
+/// covers "nexus-chain proposal v1" ‖ u8 chain-id length ‖ chain id ‖ the encoding without the signature.
+/// </summary>
+public sealed class Proposal
+{
+    private static ReadOnlySpan<byte> Domain => "nexus-chain proposal v1"u8;
+
+    private Proposal(ulong height, int round, int polRound, Hash256 blockHash, Ed25519PublicKey proposer, Ed25519Signature signature)
+    {
+        Height = height;
+        Round = round;
+        PolRound = polRound;
+        BlockHash = blockHash;
+        Proposer = proposer;
+        Signature = signature;
+    }
+
+    /// <summary>Height.</summary>
+    public ulong Height { get; }
+
+    /// <summary>Round.</summary>
+    public int Round { get; }
+
+    /// <summary>Tendermint validRound: the round of a +2/3 prevote for this block (proof of lock), or −1.</summary>
+    public int PolRound { get; }
+
+    /// <summary>Hash of the proposed block.</summary>
+    public Hash256 BlockHash { get; }
+
+    /// <summary>The proposer.</summary>
+    public Ed25519PublicKey Proposer { get; }
+
+    /// <summary>The proposer's signature.</summary>
+    public Ed25519Signature Signature { get; }
+
+    /// <summary>Creates and signs a proposal.</summary>
+    /// <param name="key">The proposer's key.</param>
+    /// <param name="chainId">Chain id.</param>
+    /// <param name="height">Height.</param>
+    /// <param name="round">Round ≥ 0.</param>
+    /// <param name="polRound">−1 or the POL round (less than <paramref name="round"/>).</param>
+    /// <param name="blockHash">The proposed block's hash.</param>
+    /// <returns>The proposal.</returns>
+    public static Proposal Create(Ed25519PrivateKey key, string chainId, ulong height, int round, int polRound, Hash256 blockHash)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var signature = key.Sign(SignBytes(chainId, height, round, polRound, blockHash, key.PublicKey));
+        return new Proposal(height, round, polRound, blockHash, key.PublicKey, signature);
+    }
+
+    private static byte[] SignBytes(string chainId, ulong height, int round, int polRound, Hash256 blockHash, Ed25519PublicKey proposer) =>
+        Canonical.SignBytes(Domain, chainId, new ProposalProto
+        {
+            Height = height,
+            Round = (uint)round,
+            PolRoundPlusOne = (uint)(polRound + 1),
+            BlockHash = Canonical.From(blockHash),
+            Proposer = Canonical.From(proposer),
+        }.ToByteArray());
+
+    /// <summary>Verifies the proposer's signature.</summary>
+    /// <param name="chainId">Chain id.</param>
+    /// <returns>True if valid.</returns>
+    public bool Verify(string chainId) => Proposer.Verify(SignBytes(chainId, Height, Round, PolRound, BlockHash, Proposer), Signature);
+
+    internal ProposalProto ToProto() => new()
+    {
+        Height = Height,
+        Round = (uint)Round,
+        PolRoundPlusOne = (uint)(PolRound + 1),
+        BlockHash = Canonical.From(BlockHash),
+        Proposer = Canonical.From(Proposer),
+        Signature = Canonical.From(Signature),
+    };
+
+    internal static Proposal FromProto(ProposalProto p)
+    {
+        if (p.Round > int.MaxValue || p.PolRoundPlusOne > p.Round || !Canonical.IsHash(p.BlockHash) || !Canonical.IsKey(p.Proposer) || !Canonical.IsSignature(p.Signature))
+        {
+            throw new ChainFormatException("proposal: bad round or field length");
+        }
+
+        return new Proposal(p.Height, (int)p.Round, (int)p.PolRoundPlusOne - 1, new Hash256(p.BlockHash.Span), new Ed25519PublicKey(p.Proposer.Span), new Ed25519Signature(p.Signature.Span));
+    }
+}
+
+/// <summary>What a <see cref="ConsensusMessage"/> carries.</summary>
+public enum ConsensusMessageKind : byte
+{
+    /// <summary>A proposal with its block.</summary>
+    Proposal = 1,
+
+    /// <summary>A prevote or precommit.</summary>
+    Vote = 2,
+
+    /// <summary>A finalized block with its commit (catch-up).</summary>
+    Decided = 3,
+
+    /// <summary>A request for the finalized block at a height.</summary>
+    SyncRequest = 4,
+}
+
+/// <summary>
+/// One consensus or sync message between nodes. Wire form: the canonical ConsensusEnvelope
+/// (oneof proposal / vote / decided / sync_request), at most <see cref="ChainLimits.MaxMessageBytes"/>.
+/// </summary>
+public sealed class ConsensusMessage
+{
+    private static readonly MessageParser<ConsensusEnvelope> Parser = Canonical.Strict(ConsensusEnvelope.Parser);
+
+    private ConsensusMessage(ConsensusMessageKind kind)
+    {
+        Kind = kind;
+    }
+
+    /// <summary>The message kind.</summary>
+    public ConsensusMessageKind Kind { get; }
+
+    /// <summary>The proposal (kind Proposal).</summary>
+    public Proposal? Proposal { get; private init; }
+
+    /// <summary>The block (kinds Proposal and Decided).</summary>
+    public Block? Block { get; private init; }
+
+    /// <summary>The vote (kind Vote).</summary>
+    public Vote? Vote { get; private init; }
+
+    /// <summary>The commit (kind Decided).</summary>
+    public Commit? Commit { get; private init; }
+
+    /// <summary>The requested height (kind SyncRequest).</summary>
+    public ulong RequestedHeight { get; private init; }
+
+    /// <summary>The height this message is about.</summary>
+    public ulong Height => Kind switch
+    {
+        ConsensusMessageKind.Proposal => Proposal!.Height,
+        ConsensusMessageKind.Vote => Vote!.Height,
+        ConsensusMessageKind.Decided => Block!.Height,
+        _ => RequestedHeight,
+    };
+
+    /// <summary>Wraps a proposal and its block.</summary>
+    /// <param name="proposal">The proposal.</param>
+    /// <param name="block">The block whose hash it signs.</param>
+    /// <returns>The message.</returns>
+    public static ConsensusMessage ForProposal(Proposal proposal, Block block) => new(ConsensusMessageKind.Proposal) { Proposal = proposal, Block = block };
+
+    /// <summary>Wraps a vote.</summary>
+    /// <param name="vote">The vote.</param>
+    /// <returns>The message.</returns>
+    public static ConsensusMessage ForVote(Vote vote) => new(ConsensusMessageKind.Vote) { Vote = vote };
+
+    /// <summary>Wraps a finalized block and its commit.</summary>
+    /// <param name="block">The block.</param>
+    /// <param name="commit">Its commit.</param>
+    /// <returns>The message.</returns>
+    public static ConsensusMessage ForDecided(Block block, Commit commit) => new(ConsensusMessageKind.Decided) { Block = block, Commit = commit };
+
+    /// <summary>Asks peers for the finalized block at <paramref name="height"/>.</summary>
+    /// <param name="height">The requested height.</param>
+    /// <returns>The message.</returns>
+    public static ConsensusMessage ForSyncRequest(ulong height) => new(ConsensusMessageKind.SyncRequest) { RequestedHeight = height };
+
+    /// <summary>The canonical ConsensusEnvelope encoding.</summary>
+    /// <returns>A new array.</returns>
+    public byte[] Encode()
+    {
+        // Nested blocks are copied from their cached canonical encodings.
+        static void Field(MemoryStream ms, int number, ReadOnlySpan<byte> value)
+        {
+            var head = new CodedOutputStream(ms, leaveOpen: true);
+            head.WriteTag(number, WireFormat.WireType.LengthDelimited);
+            head.WriteLength(value.Length);
+            head.Flush();
+            ms.Write(value);
+        }
+
+        using var inner = new MemoryStream();
+        int outer;
+        switch (Kind)
+        {
+            case ConsensusMessageKind.Proposal:
+                Field(inner, 1, Proposal!.ToProto().ToByteArray());
+                Field(inner, 2, Block!.Encode().Span);
+                outer = 1;
+                break;
+            case ConsensusMessageKind.Vote:
+                inner.Write(Vote!.Encode());
+                outer = 2;
+                break;
+            case ConsensusMessageKind.Decided:
+                Field(inner, 1, Block!.Encode().Span);
+                Field(inner, 2, Commit!.Encoded.Span);
+                outer = 3;
+                break;
+            default:
+                inner.Write(new SyncRequestProto { Height = RequestedHeight }.ToByteArray());
+                outer = 4;
+                break;
+        }
+
+        using var ms = new MemoryStream();
+        Field(ms, outer, inner.ToArray());
+        return ms.ToArray();
+    }
+
+    /// <summary>Decodes a canonical envelope without throwing (signatures are not checked here).</summary>
+    /// <param name="data">The encoding.</param>
+    /// <param name="message">The message or null.</param>
+    /// <param name="error">Why decoding failed, or null.</param>
+    /// <returns>True on success.</returns>
+    public static bool TryDecode(ReadOnlySpan<byte> data, out ConsensusMessage? message, out string? error)
+    {
+        message = null;
+        if (!Canonical.TryParse(Parser, data, ChainLimits.MaxMessageBytes, out var env, out error))
+        {
+            return false;
+        }
+
+        try
+        {
+            message = env!.BodyCase switch
+            {
+                ConsensusEnvelope.BodyOneofCase.Proposal when env.Proposal.Proposal is not null && env.Proposal.Block is not null =>
+                    ForProposal(Proposal.FromProto(env.Proposal.Proposal), Block.FromProto(env.Proposal.Block)),
+                ConsensusEnvelope.BodyOneofCase.Vote => ForVote(Vote.FromProto(env.Vote)),
+                ConsensusEnvelope.BodyOneofCase.Decided when env.Decided.Block is not null && env.Decided.Commit is not null =>
+                    ForDecided(Block.FromProto(env.Decided.Block), Commit.FromProto(env.Decided.Commit)),
+                ConsensusEnvelope.BodyOneofCase.SyncRequest => ForSyncRequest(env.SyncRequest.Height),
+                _ => throw new ChainFormatException("consensus message: empty or incomplete body"),
+            };
+            return true;
+        }
+        catch (ChainFormatException ex)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,328 @@
+using System.Diagnostics.Metrics;
+using Nexus.Crypto;
+
+namespace Nexus.Chain;
+
+/// <summary>Why a transaction was or was not admitted to the <see cref="Mempool"/>.</summary>
+public enum AdmissionStatus : byte
+{
+    /// <summary>Admitted.</summary>
+    Accepted,
+
+    /// <summary>Admitted, replacing a pending transaction with the same sender and nonce and a lower fee.</summary>
+    Replaced,
+
+    /// <summary>Already pending.</summary>
+    Duplicate,
+
+    /// <summary>The Ed25519 signature does not verify.</summary>
+    BadSignature,
+
+    /// <summary>Signed for another chain.</summary>
+    WrongChain,
+
+    /// <summary>Nonce below the account's nonce (already used).</summary>
+    NonceTooLow,
+
+    /// <summary>Nonce more than <see cref="MempoolOptions.MaxNonceGap"/> ahead of the account's nonce.</summary>
+    NonceTooHigh,
+
+    /// <summary>The balance does not cover this and the sender's earlier pending transactions.</summary>
+    InsufficientBalance,
+
+    /// <summary>Fee below the chain minimum, or not higher than the transaction it would replace.</summary>
+    FeeTooLow,
+
+    /// <summary>Encoded size above <see cref="MempoolOptions.MaxTransactionBytes"/>.</summary>
+    TooLarge,
+
+    /// <summary>The sender already has <see cref="MempoolOptions.MaxPerSender"/> pending transactions.</summary>
+    SenderLimit,
+
+    /// <summary>The pool is full and the fee does not beat the cheapest pending transaction.</summary>
+    PoolFull,
+}
+
+/// <summary>Mempool limits.</summary>
+public sealed class MempoolOptions
+{
+    /// <summary>Most pending transactions in total; default 200,000.</summary>
+    public int MaxTransactions { get; set; } = 200_000;
+
+    /// <summary>Most pending transactions per sender; default 256.</summary>
+    public int MaxPerSender { get; set; } = 256;
+
+    /// <summary>Largest admitted transaction, bytes; default 65,536.</summary>
+    public int MaxTransactionBytes { get; set; } = ChainLimits.MaxTransactionBytes;
+
+    /// <summary>How far ahead of the account nonce a transaction may be; default 256.</summary>
+    public ulong MaxNonceGap { get; set; } = 256;
+}
+
+/// <summary>
+/// Pending transactions, checked against the latest committed <see cref="ChainState"/>: signature,
+/// chain id, nonce window, balance (covering the sender's earlier pending transactions), minimum fee
+/// and size. A transaction with the same sender and nonce replaces a pending one only with a strictly
+/// higher fee. When full, the cheapest transaction (and the same sender's later ones, which can no
+/// longer run) is evicted for a better-paying one. <see cref="AddRange"/> verifies signatures in
+/// parallel across cores. Thread-safe.
+/// </summary>
+public sealed class Mempool
+{
+    private static readonly Meter Meter = new("Nexus.Chain");
+    private static readonly Counter<long> Admitted = Meter.CreateCounter<long>("nexus.chain.mempool.admitted");
+    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("nexus.chain.mempool.rejected");
+
+    private readonly object _gate = new();
+    private readonly MempoolOptions _options;
+    private readonly Dictionary<Ed25519PublicKey, SortedDictionary<ulong, Transaction>> _bySender = new();
+    private readonly Dictionary<Hash256, Transaction> _byHash = new();
+    private readonly SortedSet<Transaction> _byFee = new(FeeOrder.Instance);
+    private ChainState _state;
+
+    /// <summary>Creates an empty pool over the committed state.</summary>
+    /// <param name="state">The latest committed state.</param>
+    /// <param name="options">Limits; defaults when null.</param>
+    public Mempool(ChainState state, MempoolOptions? options = null)
+    {
+        _state = state ?? throw new ArgumentNullException(nameof(state));
+        _options = options ?? new MempoolOptions();
+    }
+
+    /// <summary>Raised (outside the pool's lock) for every admitted transaction.</summary>
+    public event Action<Transaction>? TransactionAdded;
+
+    /// <summary>Number of pending transactions.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _byHash.Count;
+            }
+        }
+    }
+
+    /// <summary>Looks up a pending transaction.</summary>
+    /// <param name="hash">Transaction hash.</param>
+    /// <param name="transaction">The transaction or null.</param>
+    /// <returns>True if pending.</returns>
+    public bool TryGet(in Hash256 hash, out Transaction? transaction)
+    {
+        lock (_gate)
+        {
+            return _byHash.TryGetValue(hash, out transaction);
+        }
+    }
+
+    /// <summary>Checks and admits one transaction (its signature is verified on this thread).</summary>
+    /// <param name="transaction">The transaction.</param>
+    /// <returns>The admission outcome.</returns>
+    public AdmissionStatus Add(Transaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var status = transaction.Size > _options.MaxTransactionBytes ? AdmissionStatus.TooLarge
+            : !transaction.VerifySignature() ? AdmissionStatus.BadSignature
+            : Admit(transaction);
+        Record(status, transaction);
+        return status;
+    }
+
+    /// <summary>Checks and admits many transactions; signatures are verified in parallel first.</summary>
+    /// <param name="transactions">The transactions, admitted in this order.</param>
+    /// <returns>One outcome per transaction.</returns>
+    public AdmissionStatus[] AddRange(IReadOnlyList<Transaction> transactions)
+    {
+        ArgumentNullException.ThrowIfNull(transactions);
+        BlockExecutor.VerifySignatures(transactions);
+        var results = new AdmissionStatus[transactions.Count];
+        for (int i = 0; i < results.Length; i++)
+        {
+            results[i] = Add(transactions[i]);
+        }
+
+        return results;
+    }
+
+    private void Record(AdmissionStatus status, Transaction tx)
+    {
+        if (status is AdmissionStatus.Accepted or AdmissionStatus.Replaced)
+        {
+            Admitted.Add(1);
+            TransactionAdded?.Invoke(tx);
+        }
+        else
+        {
+            Rejected.Add(1);
+        }
+    }
+
+    private AdmissionStatus Admit(Transaction tx)
+    {
+        lock (_gate)
+        {
+            if (tx.ChainId != _state.ChainId) return AdmissionStatus.WrongChain;
+            if (_byHash.ContainsKey(tx.Hash)) return AdmissionStatus.Duplicate;
+            if (tx.Fee < _state.Parameters.MinFee || tx.TotalCost is null) return AdmissionStatus.FeeTooLow;
+            var account = _state.Accounts.Get(tx.Sender);
+            if (tx.Nonce < account.Nonce) return AdmissionStatus.NonceTooLow;
+            if (tx.Nonce - account.Nonce > _options.MaxNonceGap) return AdmissionStatus.NonceTooHigh;
+
+            _bySender.TryGetValue(tx.Sender, out var pending);
+            Transaction? replaced = null;
+            if (pending is not null && pending.TryGetValue(tx.Nonce, out replaced) && tx.Fee <= replaced.Fee) return AdmissionStatus.FeeTooLow;
+            if (replaced is null && pending is not null && pending.Count >= _options.MaxPerSender) return AdmissionStatus.SenderLimit;
+
+            UInt128 needed = tx.TotalCost.Value;
+            if (pending is not null)
+            {
+                foreach (var (nonce, other) in pending)
+                {
+                    if (nonce >= tx.Nonce) break;
+                    needed += other.TotalCost!.Value;
+                }
+            }
+
+            if (needed > account.Balance) return AdmissionStatus.InsufficientBalance;
+
+            if (replaced is null && _byHash.Count >= _options.MaxTransactions)
+            {
+                var cheapest = _byFee.Min!;
+                if (cheapest.Fee >= tx.Fee) return AdmissionStatus.PoolFull;
+                RemoveFrom(cheapest.Sender, cheapest.Nonce);
+                _bySender.TryGetValue(tx.Sender, out pending);
+            }
+
+            if (replaced is not null)
+            {
+                _byHash.Remove(replaced.Hash);
+                _byFee.Remove(replaced);
+            }
+
+            if (pending is null)
+            {
+                pending = new SortedDictionary<ulong, Transaction>();
+                _bySender[tx.Sender] = pending;
+            }
+
+            pending[tx.Nonce] = tx;
+            _byHash[tx.Hash] = tx;
+            _byFee.Add(tx);
+            return replaced is null ? AdmissionStatus.Accepted : AdmissionStatus.Replaced;
+        }
+    }
+
+    /// <summary>Removes the sender's transactions from <paramref name="fromNonce"/> upward (they cannot run without it).</summary>
+    private void RemoveFrom(in Ed25519PublicKey sender, ulong fromNonce)
+    {
+        if (!_bySender.TryGetValue(sender, out var pending)) return;
+        foreach (var nonce in pending.Keys.Where(n => n >= fromNonce).ToArray())
+        {
+            var tx = pending[nonce];
+            pending.Remove(nonce);
+            _byHash.Remove(tx.Hash);
+            _byFee.Remove(tx);
+        }
+
+        if (pending.Count == 0) _bySender.Remove(sender);
+    }
+
+    /// <summary>
+    /// Picks executable transactions for a block: per sender only a gap-free run starting at the
+    /// account nonce, merged across senders by highest fee first (a sender's transactions stay in nonce order).
+    /// </summary>
+    /// <param name="max">Most transactions to return.</param>
+    /// <returns>Transactions in proposal order.</returns>
+    public IReadOnlyList<Transaction> Select(int max)
+    {
+        lock (_gate)
+        {
+            var result = new List<Transaction>(Math.Min(max, _byHash.Count));
+            var heads = new PriorityQueue<IEnumerator<KeyValuePair<ulong, Transaction>>, (ulong NegFee, Hash256 Hash)>();
+            foreach (var (sender, pending) in _bySender)
+            {
+                var e = pending.GetEnumerator();
+                if (e.MoveNext() && e.Current.Key == _state.Accounts.Get(sender).Nonce)
+                {
+                    heads.Enqueue(e, (ulong.MaxValue - e.Current.Value.Fee, e.Current.Value.Hash));
+                }
+            }
+
+            while (result.Count < max && heads.TryDequeue(out var e, out _))
+            {
+                var tx = e.Current.Value;
+                result.Add(tx);
+                if (e.MoveNext() && e.Current.Key == tx.Nonce + 1)
+                {
+                    heads.Enqueue(e, (ulong.MaxValue - e.Current.Value.Fee, e.Current.Value.Hash));
+                }
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Moves the pool to a newly committed state: drops transactions whose nonce is used and those a
+    /// sender can no longer pay for.
+    /// </summary>
+    /// <param name="state">The new committed state.</param>
+    public void Update(ChainState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        lock (_gate)
+        {
+            _state = state;
+            foreach (var sender in _bySender.Keys.ToArray())
+            {
+                var pending = _bySender[sender];
+                var account = state.Accounts.Get(sender);
+                UInt128 needed = 0;
+                ulong? cut = null;
+                foreach (var (nonce, tx) in pending)
+                {
+                    if (nonce < account.Nonce)
+                    {
+                        continue;
+                    }
+
+                    needed += tx.TotalCost!.Value;
+                    if (needed > account.Balance)
+                    {
+                        cut = nonce;
+                        break;
+                    }
+                }
+
+                foreach (var nonce in pending.Keys.Where(n => n < account.Nonce).ToArray())
+                {
+                    var tx = pending[nonce];
+                    pending.Remove(nonce);
+                    _byHash.Remove(tx.Hash);
+                    _byFee.Remove(tx);
+                }
+
+                if (cut is { } c)
+                {
+                    RemoveFrom(sender, c);
+                }
+                else if (pending.Count == 0)
+                {
+                    _bySender.Remove(sender);
+                }
+            }
+        }
+    }
+
+    private sealed class FeeOrder : IComparer<Transaction>
+    {
+        public static readonly FeeOrder Instance = new();
+
+        public int Compare(Transaction? x, Transaction? y)
+        {
+            int c = x!.Fee.CompareTo(y!.Fee);
+            return c != 0 ? c : x.Hash.CompareTo(y.Hash);
+        }
+    }
+}

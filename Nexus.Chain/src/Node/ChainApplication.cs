@@ -1,0 +1,149 @@
+using Nexus.Crypto;
+
+namespace Nexus.Chain;
+
+/// <summary>
+/// The node side of consensus (<see cref="IConsensusHost"/>): the committed state, the
+/// <see cref="Mempool"/>, pending evidence, block building and validation, and persistence in a
+/// <see cref="BlockStore"/> (or in memory when none is given, for simulations). Thread-safe.
+/// </summary>
+public sealed class ChainApplication : IConsensusHost
+{
+    private readonly object _gate = new();
+    private readonly BlockStore? _store;
+    private readonly Dictionary<ulong, (Block Block, Commit Commit)> _memory = new();
+    private readonly Dictionary<Hash256, DuplicateVoteEvidence> _evidence = new();
+    private readonly int _maxBlockTransactions;
+    private ChainState _state;
+    private Commit? _lastCommit;
+
+    /// <summary>Creates the application.</summary>
+    /// <param name="genesis">The chain genesis (used when <paramref name="store"/> is null).</param>
+    /// <param name="store">Durable storage, or null to keep blocks in memory. Not owned.</param>
+    /// <param name="mempoolOptions">Mempool limits.</param>
+    /// <param name="maxBlockTransactions">Most transactions a proposed block carries; default 20,000.</param>
+    public ChainApplication(Genesis genesis, BlockStore? store = null, MempoolOptions? mempoolOptions = null, int maxBlockTransactions = 20_000)
+    {
+        ArgumentNullException.ThrowIfNull(genesis);
+        _store = store;
+        _state = store?.State ?? genesis.CreateState();
+        _lastCommit = store is not null && store.Height > 0 ? store.GetCommit(store.Height) : null;
+        _maxBlockTransactions = maxBlockTransactions;
+        Mempool = new Mempool(_state, mempoolOptions);
+    }
+
+    /// <summary>Pending transactions.</summary>
+    public Mempool Mempool { get; }
+
+    /// <summary>Where consensus messages go (set by the network layer or a simulation).</summary>
+    public Action<ConsensusMessage>? Broadcaster { get; set; }
+
+    /// <summary>Raised after each committed block with its receipts.</summary>
+    public event Action<Block, IReadOnlyList<Receipt>>? BlockCommitted;
+
+    /// <inheritdoc/>
+    public ChainState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>Evidence seen but not yet on chain.</summary>
+    public IReadOnlyCollection<DuplicateVoteEvidence> PendingEvidence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _evidence.Values.ToArray();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public (Block Block, ExecutionResult Result) CreateBlock(Ed25519PublicKey proposer, long timeUnixMs)
+    {
+        ChainState state;
+        Commit? last;
+        DuplicateVoteEvidence[] evidence;
+        lock (_gate)
+        {
+            state = _state;
+            last = _lastCommit;
+            evidence = _evidence.Values.ToArray();
+        }
+
+        return BlockExecutor.Propose(state, Mempool.Select(_maxBlockTransactions), evidence, last, proposer, timeUnixMs, _maxBlockTransactions);
+    }
+
+    /// <inheritdoc/>
+    public ExecutionResult Validate(Block block) => BlockExecutor.Execute(State, block);
+
+    /// <inheritdoc/>
+    public void Commit(Block block, Commit commit, ExecutionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(result);
+        lock (_gate)
+        {
+            if (_store is not null)
+            {
+                _store.Append(block, commit, result);
+            }
+            else
+            {
+                _memory[block.Height] = (block, commit);
+            }
+
+            _state = result.State!;
+            _lastCommit = commit;
+            foreach (var e in block.Evidence)
+            {
+                _evidence.Remove(e.Hash);
+            }
+
+            foreach (var e in _evidence.Values.Where(e => !_state.Validators.Contains(e.Offender)).ToArray())
+            {
+                _evidence.Remove(e.Hash);
+            }
+        }
+
+        Mempool.Update(result.State!);
+        BlockCommitted?.Invoke(block, result.Receipts);
+    }
+
+    /// <inheritdoc/>
+    public (Block Block, Commit Commit)? GetDecided(ulong height)
+    {
+        if (_store is not null)
+        {
+            return _store.GetBlock(height) is { } b && _store.GetCommit(height) is { } c ? (b, c) : null;
+        }
+
+        lock (_gate)
+        {
+            return _memory.TryGetValue(height, out var d) ? d : null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Broadcast(ConsensusMessage message) => Broadcaster?.Invoke(message);
+
+    /// <inheritdoc/>
+    public void ReportEvidence(DuplicateVoteEvidence evidence)
+    {
+        ArgumentNullException.ThrowIfNull(evidence);
+        lock (_gate)
+        {
+            if (_state.Validators.Contains(evidence.Offender) && evidence.Verify(_state.ChainId))
+            {
+                _evidence.TryAdd(evidence.Hash, evidence);
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using Google.Protobuf;
+using Nexus.Crypto;
+
+namespace Nexus.Chain;
+
+/// <summary>Canonical Protocol Buffers encoding and strict decoding (README "Canonical encoding").</summary>
+internal static class Canonical
+{
+    /// <summary>
+    /// Decodes <paramref name="data"/> as <typeparamref name="T"/> and accepts it only if re-encoding
+    /// reproduces the input byte for byte (ascending field order, defaults omitted, minimal varints,
+    /// no unknown or duplicate fields).
+    /// </summary>
+    public static bool TryParse<T>(MessageParser<T> parser, ReadOnlySpan<byte> data, int maxSize, out T? message, out string? error)
+        where T : IMessage<T>
+    {
+        message = default;
+        if (data.Length > maxSize)
+        {
+            error = $"{typeof(T).Name}: {data.Length} bytes exceeds the {maxSize}-byte bound";
+            return false;
+        }
+
+        T parsed;
+        try
+        {
+            parsed = parser.ParseFrom(data);
+        }
+        catch (Exception ex) when (ex is InvalidProtocolBufferException or ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException)
+        {
+            error = $"{typeof(T).Name}: malformed protobuf ({ex.Message})";
+            return false;
+        }
+
+        int size = parsed.CalculateSize();
+        if (size != data.Length)
+        {
+            error = $"{typeof(T).Name}: not the canonical encoding";
+            return false;
+        }
+
+        byte[] rented = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var span = rented.AsSpan(0, size);
+            parsed.WriteTo(span);
+            if (!span.SequenceEqual(data))
+            {
+                error = $"{typeof(T).Name}: not the canonical encoding";
+                return false;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        message = parsed;
+        error = null;
+        return true;
+    }
+
+    public static T Parse<T>(MessageParser<T> parser, ReadOnlySpan<byte> data, int maxSize)
+        where T : IMessage<T> =>
+        TryParse(parser, data, maxSize, out var message, out var error) ? message! : throw new ChainFormatException(error!);
+
+    public static MessageParser<T> Strict<T>(MessageParser<T> parser)
+        where T : IMessage<T> => parser.WithDiscardUnknownFields(true);
+
+    public static bool IsHash(ByteString bytes) => bytes.Length == Hash256.SizeInBytes;
+
+    public static bool IsKey(ByteString bytes) => bytes.Length == Ed25519PublicKey.SizeInBytes;
+
+    public static bool IsSignature(ByteString bytes) => bytes.Length == Ed25519Signature.SizeInBytes;
+
+    public static Hash256 ToHash(ByteString bytes) => bytes.IsEmpty ? Hash256.Zero : new Hash256(bytes.Span);
+
+    public static ByteString From(in Hash256 hash) => ByteString.CopyFrom(hash.AsSpan());
+
+    public static ByteString From(in Ed25519PublicKey key) => ByteString.CopyFrom(key.AsSpan());
+
+    public static ByteString From(in Ed25519Signature signature) => ByteString.CopyFrom(signature.AsSpan());
+
+    /// <summary>Domain ‖ u8 chain-id length ‖ chain id ‖ body: the bytes an Ed25519 signature covers.</summary>
+    public static byte[] SignBytes(ReadOnlySpan<byte> domain, string chainId, ReadOnlySpan<byte> body)
+    {
+        int idLength = Encoding.UTF8.GetByteCount(chainId);
+        var buffer = new byte[domain.Length + 1 + idLength + body.Length];
+        domain.CopyTo(buffer);
+        buffer[domain.Length] = checked((byte)idLength);
+        Encoding.UTF8.GetBytes(chainId, buffer.AsSpan(domain.Length + 1));
+        body.CopyTo(buffer.AsSpan(domain.Length + 1 + idLength));
+        return buffer;
+    }
+
+    public static void WriteUInt64(Span<byte> destination, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(destination, value);
+
+    public static int CompareKeys(in Ed25519PublicKey a, in Ed25519PublicKey b) => a.AsSpan().SequenceCompareTo(b.AsSpan());
+}

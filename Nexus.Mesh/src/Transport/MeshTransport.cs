@@ -1,0 +1,764 @@
+using System.Buffers.Binary;
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nexus.Crypto;
+
+namespace Nexus.Mesh;
+
+/// <summary>Receives data addressed to a local destination.</summary>
+/// <param name="destination">The local destination hash.</param>
+/// <param name="data">The packet data (valid only during the call).</param>
+/// <param name="source">The interface it arrived on.</param>
+public delegate void MeshDataHandler(Hash128 destination, ReadOnlySpan<byte> data, MeshInterface source);
+
+/// <summary>
+/// A Reticulum-compatible transport node (docs/protocol/mesh-transport.md): validates and
+/// rebroadcasts announces (duplicate filter by packet hash, hop limit 128, per-destination rate
+/// limit, jittered rebroadcast as HEADER_2 with one retransmission unless a neighbour was heard
+/// repeating it), keeps a bounded <see cref="RoutingTable"/>, answers and forwards path requests,
+/// forwards HEADER_2 packets addressed to its <see cref="TransportId"/> along the path its
+/// <see cref="PathPolicy"/> scores best, carries relay path costs out of the signed announce
+/// (decision D2, docs/protocol/path-cost.md), and detects dead neighbours by signed beacons.
+/// Inbound processing is serialised by one lock (deterministic under a fake clock); peers cannot
+/// make it throw — malformed input is counted in <see cref="MeshMetrics"/> and dropped.
+/// </summary>
+public sealed partial class MeshTransport : IDisposable
+{
+    /// <summary>Full name of the beacon PLAIN destination: <c>nexus.beacon</c>.</summary>
+    public const string BeaconName = "nexus.beacon";
+
+    /// <summary>Full name of the path-cost update PLAIN destination: <c>nexus.pathcost</c>.</summary>
+    public const string PathCostName = "nexus.pathcost";
+
+    /// <summary>Full name of RNS's path request PLAIN destination.</summary>
+    public const string PathRequestName = "rnstransport.path.request";
+
+    private static readonly Hash128 BeaconHash = DestinationHash.ComputePlain(BeaconName);
+    private static readonly Hash128 PathCostHash = DestinationHash.ComputePlain(PathCostName);
+    private static readonly Hash128 PathRequestHash = DestinationHash.ComputePlain(PathRequestName);
+
+    private readonly object _gate = new();
+    private readonly NodeIdentity _identity;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Random _random;
+    private readonly List<MeshInterface> _interfaces = [];
+    private readonly Dictionary<Hash128, LocalDestination> _local = [];
+    private readonly HashSet<Hash256> _seen = [];
+    private readonly Queue<Hash256> _seenOrder = new();
+    private readonly Dictionary<Hash128, DateTimeOffset> _lastRebroadcast = [];
+    private readonly Dictionary<(Hash128, MeshInterface), DateTimeOffset> _neighbours = [];
+    private readonly Dictionary<Hash256, PendingRebroadcast> _pending = [];
+    private readonly ITimer _maintenance;
+    private readonly MeshMetrics _metrics;
+    private DateTimeOffset _nextBeacon;
+
+    /// <summary>Creates a transport node.</summary>
+    /// <param name="identity">The transport identity (its hash is the transport id); the caller keeps ownership.</param>
+    /// <param name="options">Settings (defaults when null).</param>
+    /// <param name="timeProvider">The clock (system when null).</param>
+    /// <param name="logger">Logger (none when null).</param>
+    /// <param name="meterFactory">Meter factory for <see cref="MeshMetrics"/> (standalone meter when null).</param>
+    public MeshTransport(NodeIdentity identity, MeshTransportOptions? options = null, TimeProvider? timeProvider = null, ILogger<MeshTransport>? logger = null, IMeterFactory? meterFactory = null)
+    {
+        _identity = identity ?? throw new ArgumentNullException(nameof(identity));
+        Options = options ?? new MeshTransportOptions();
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _random = new Random(Options.Seed);
+        TransportId = new Hash128(identity.Hash);
+        PublicKey = IdentityPublicKey.FromIdentity(identity);
+        Routes = new RoutingTable(Options.MaxDestinations, Options.MaxPathsPerDestination);
+        _metrics = new MeshMetrics(meterFactory, () => Routes.PathCount, () => LinkCount);
+        _nextBeacon = _time.GetUtcNow() + Options.BeaconInterval;
+        _maintenance = _time.CreateTimer(_ => Maintain(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>The settings.</summary>
+    public MeshTransportOptions Options { get; }
+
+    /// <summary>This transport's instruments (meter <c>Nexus.Mesh</c>).</summary>
+    public MeshMetrics Metrics => _metrics;
+
+    /// <summary>This node's transport id: its identity hash.</summary>
+    public Hash128 TransportId { get; }
+
+    /// <summary>This node's identity public key.</summary>
+    public IdentityPublicKey PublicKey { get; }
+
+    /// <summary>The routing table (read it under no concurrent inbound traffic, e.g. in simulations).</summary>
+    public RoutingTable Routes { get; }
+
+    /// <summary>Number of established NEXUS links attached through <see cref="LinkCount"/> bookkeeping.</summary>
+    public int LinkCount { get; internal set; }
+
+    /// <summary>Called for data addressed to a registered local destination.</summary>
+    public MeshDataHandler? DataReceived { get; set; }
+
+    /// <summary>Packets dropped, by reason (also exported as metrics).</summary>
+    public IReadOnlyDictionary<string, long> Drops => _drops;
+
+    private readonly Dictionary<string, long> _drops = [];
+
+    /// <summary>Packets forwarded as a relay.</summary>
+    public long Forwarded { get; private set; }
+
+    /// <summary>Attaches an interface (and, for a <see cref="TcpServerInterface"/>, every client it spawns).</summary>
+    /// <param name="iface">The interface.</param>
+    public void AddInterface(MeshInterface iface)
+    {
+        ArgumentNullException.ThrowIfNull(iface);
+        iface.PacketReceived = ProcessInbound;
+        if (iface is TcpServerInterface server)
+        {
+            server.InterfaceSpawned += AddInterface;
+        }
+
+        lock (_gate)
+        {
+            _interfaces.Add(iface);
+            SendBeacon(iface);
+        }
+    }
+
+    /// <summary>Detaches an interface and drops every path through it.</summary>
+    /// <param name="iface">The interface.</param>
+    public void RemoveInterface(MeshInterface iface)
+    {
+        ArgumentNullException.ThrowIfNull(iface);
+        lock (_gate)
+        {
+            _interfaces.Remove(iface);
+            iface.PacketReceived = null;
+            foreach (var e in Routes.Snapshot())
+            {
+                if (e.Interface == iface)
+                {
+                    Routes.Remove(e);
+                }
+            }
+        }
+    }
+
+    /// <summary>Registers a SINGLE destination owned by <paramref name="owner"/> so that data to it is delivered to <see cref="DataReceived"/> and path requests for it are answered.</summary>
+    /// <param name="owner">The owning identity (kept by the caller; must outlive the transport).</param>
+    /// <param name="fullName">App name and aspects.</param>
+    /// <param name="originCost">The starting path cost to announce in the NEXUS extension (null: plain RNS announce without the extension).</param>
+    /// <param name="handler">Receives this destination's data instead of <see cref="DataReceived"/> (null: use <see cref="DataReceived"/>).</param>
+    /// <returns>The destination.</returns>
+    public Destination RegisterDestination(NodeIdentity owner, string fullName, CompactPathCost? originCost = null, MeshDataHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var destination = Destination.CreateSingle(IdentityPublicKey.FromIdentity(owner), fullName);
+        lock (_gate)
+        {
+            _local[destination.Hash] = new LocalDestination(owner, fullName, originCost, handler);
+        }
+
+        return destination;
+    }
+
+    /// <summary>Announces a registered destination on every interface (HEADER_1, hops 0).</summary>
+    /// <param name="destination">The destination hash.</param>
+    /// <exception cref="ArgumentException">The destination is not registered.</exception>
+    public void Announce(Hash128 destination)
+    {
+        lock (_gate)
+        {
+            var raw = BuildLocalAnnounce(destination, PacketContext.None);
+            foreach (var iface in _interfaces)
+            {
+                Transmit(iface, raw);
+            }
+        }
+    }
+
+    /// <summary>Sends data to a destination along the best known path (HEADER_1 when it is a direct neighbour, HEADER_2 via the next hop otherwise). When no path is known a path request goes out and the call returns false.</summary>
+    /// <param name="destination">The destination hash.</param>
+    /// <param name="data">Up to 465 bytes (HEADER_2 limit).</param>
+    /// <param name="policy">Path policy (options default when null).</param>
+    /// <param name="destinationType">Destination type bits of the packet (SINGLE by default).</param>
+    /// <param name="context">Context byte.</param>
+    /// <returns>Whether the packet was handed to an interface.</returns>
+    /// <exception cref="ArgumentException">The data is too long.</exception>
+    public bool Send(Hash128 destination, ReadOnlySpan<byte> data, PathPolicy? policy = null, DestinationType destinationType = DestinationType.Single, PacketContext context = PacketContext.None)
+    {
+        if (data.Length > MeshConstants.Mtu - MeshConstants.Header2Size)
+        {
+            throw new ArgumentException("At most 465 bytes of data fit a transported packet.", nameof(data));
+        }
+
+        lock (_gate)
+        {
+            var route = Routes.Select(destination, policy ?? Options.DefaultPolicy);
+            if (route is null)
+            {
+                RequestPathLocked(destination, null);
+                return false;
+            }
+
+            var header = route.IsDirect
+                ? new PacketHeader(PacketType.Data, destinationType, destination, context)
+                : new PacketHeader(PacketType.Data, destinationType, destination, context, 0, route.NextHop);
+            Span<byte> buffer = stackalloc byte[MeshConstants.Mtu];
+            var n = PacketWriter.Write(header, data, buffer);
+            return Transmit(route.Interface, buffer[..n]);
+        }
+    }
+
+    /// <summary>Sends an RNS path request for a destination on every interface.</summary>
+    /// <param name="destination">The destination hash.</param>
+    public void RequestPath(Hash128 destination)
+    {
+        lock (_gate)
+        {
+            RequestPathLocked(destination, null);
+        }
+    }
+
+    /// <summary>
+    /// Processes one received packet (what interfaces call). Never throws for any input: malformed
+    /// packets, bad announces, duplicates and packets without a route are dropped and counted.
+    /// </summary>
+    /// <param name="source">The interface it arrived on.</param>
+    /// <param name="raw">The packet bytes.</param>
+    public void ProcessInbound(MeshInterface source, ReadOnlySpan<byte> raw)
+    {
+        lock (_gate)
+        {
+            _metrics.PacketIn();
+            if (!Packet.TryParse(raw, out var packet))
+            {
+                Drop("malformed");
+                return;
+            }
+
+            var header = packet.Header;
+            var hops = (byte)Math.Min(255, header.Hops + 1);
+            switch (header.PacketType)
+            {
+                case PacketType.Announce:
+                    HandleAnnounce(source, packet, hops);
+                    return;
+                case PacketType.Data when header.DestinationType == DestinationType.Plain && header.HeaderType == HeaderType.Header1:
+                    HandlePlain(source, packet);
+                    return;
+            }
+
+            if (header.HeaderType == HeaderType.Header2)
+            {
+                if (header.TransportId != TransportId)
+                {
+                    return; // overheard: addressed to another transport node
+                }
+
+                Forward(packet, hops);
+                return;
+            }
+
+            if (_local.TryGetValue(header.DestinationHash, out var local))
+            {
+                (local.Handler ?? DataReceived)?.Invoke(header.DestinationHash, packet.Data, source);
+                return;
+            }
+
+            Drop("not_for_us");
+        }
+    }
+
+    /// <summary>Stops timers.</summary>
+    public void Dispose()
+    {
+        _maintenance.Dispose();
+        _metrics.Dispose();
+    }
+
+    private void Forward(in Packet packet, byte hops)
+    {
+        var header = packet.Header;
+        if (hops >= MeshConstants.MaxHops)
+        {
+            Drop("hop_limit");
+            return;
+        }
+
+        var route = Routes.Select(header.DestinationHash, Options.DefaultPolicy);
+        if (route is null)
+        {
+            Drop("no_route");
+            return;
+        }
+
+        var next = route.IsDirect ? header.WithoutTransport().WithHops(hops) : header.WithTransport(route.NextHop).WithHops(hops);
+        Span<byte> buffer = stackalloc byte[MeshConstants.Mtu];
+        var offset = next.WriteTo(buffer);
+        var data = packet.Data;
+        if (offset + data.Length > buffer.Length)
+        {
+            Drop("mtu");
+            return;
+        }
+
+        data.CopyTo(buffer[offset..]);
+        if (Transmit(route.Interface, buffer[..(offset + data.Length)]))
+        {
+            Forwarded++;
+        }
+        else
+        {
+            Drop("interface_refused");
+        }
+    }
+
+    private void HandleAnnounce(MeshInterface source, in Packet packet, byte hops)
+    {
+        if (!Mesh.Announce.TryParse(packet, out var announce))
+        {
+            _metrics.Announce("malformed");
+            Drop("malformed_announce");
+            return;
+        }
+
+        var header = packet.Header;
+        if (header.HeaderType == HeaderType.Header2 && header.TransportId == TransportId)
+        {
+            return; // our own rebroadcast echoed back
+        }
+
+        var hash = packet.GetHash();
+        if (_pending.TryGetValue(hash, out var pending) && hops > pending.Hops)
+        {
+            pending.HeardRepeated = true; // a neighbour carried it onward: no retransmission needed
+        }
+
+        if (_local.ContainsKey(header.DestinationHash))
+        {
+            return;
+        }
+
+        var verdict = announce.Validate();
+        if (verdict != AnnounceValidationResult.Valid)
+        {
+            _metrics.Announce(verdict == AnnounceValidationResult.InvalidSignature ? "invalid_signature" : "destination_mismatch");
+            Drop("invalid_announce");
+            LogAnnounceDropped(header.DestinationHash, source.Name, verdict);
+            return;
+        }
+
+        _metrics.Announce("valid");
+        var now = _time.GetUtcNow();
+        var nextHop = header.HeaderType == HeaderType.Header2 ? header.TransportId : IdentityPublicKey.ComputeHash(announce.PublicKey);
+        var entry = Routes.Upsert(header.DestinationHash, nextHop, source);
+        entry.Hops = hops;
+        var originCost = NexusExtension.TryParse(announce.AppData, out var ext) ? ext.PathCost : new CompactPathCost(0, 0, byte.MaxValue, 0);
+        if (!entry.AnnounceRandomHash.AsSpan().SequenceEqual(announce.RandomHash) || header.HeaderType == HeaderType.Header1)
+        {
+            // A new emission: start from the origin's signed cost until the relay's update arrives.
+            entry.PathCost = originCost;
+        }
+
+        entry.AnnounceRandomHash = announce.RandomHash.ToArray();
+        entry.AnnounceData = packet.Data.ToArray();
+        entry.AnnounceContextFlag = header.ContextFlag;
+        entry.LastUpdated = now;
+        entry.Expires = now + (3 * Options.AnnounceInterval);
+        entry.IsStale = false;
+        if (entry.Reliability == 0)
+        {
+            entry.Reliability = 128;
+        }
+
+        if (!Remember(hash))
+        {
+            return; // already seen: the path is learned, no second rebroadcast
+        }
+
+        if (announce.IsPathResponse || hops >= MeshConstants.MaxHops)
+        {
+            return;
+        }
+
+        if (_lastRebroadcast.TryGetValue(header.DestinationHash, out var last) && now - last < Options.AnnounceRateLimit)
+        {
+            Drop("announce_rate_limited");
+            return;
+        }
+
+        _lastRebroadcast[header.DestinationHash] = now;
+        var relayed = PacketWriter.ToArray(header.WithTransport(TransportId).WithHops(hops), packet.Data);
+        var state = new PendingRebroadcast(relayed, source, hops, header.DestinationHash, announce.RandomHash.ToArray(), entry);
+        _pending[hash] = state;
+        var jitter = TimeSpan.FromTicks((long)(_random.NextDouble() * Options.RebroadcastJitter.Ticks)) + TimeSpan.FromMilliseconds(1);
+        ITimer? timer = null;
+        timer = _time.CreateTimer(
+            _ =>
+            {
+                lock (_gate)
+                {
+                    Rebroadcast(state);
+                    if (state.Attempts == 1)
+                    {
+                        timer!.Change(Options.RetransmitDelay + TimeSpan.FromTicks((long)(_random.NextDouble() * 4 * Options.RebroadcastJitter.Ticks)), Timeout.InfiniteTimeSpan);
+                    }
+                    else
+                    {
+                        timer!.Dispose();
+                        _pending.Remove(hash);
+                    }
+                }
+            },
+            null,
+            jitter,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    private void Rebroadcast(PendingRebroadcast state)
+    {
+        state.Attempts++;
+        if (state.Attempts > 1 && state.HeardRepeated)
+        {
+            return;
+        }
+
+        _metrics.Announce("rebroadcast");
+        foreach (var iface in _interfaces)
+        {
+            if (iface == state.Source)
+            {
+                continue;
+            }
+
+            Transmit(iface, state.Packet);
+            var cost = state.Entry.PathCost.AddHop(Options.RelayCostMicroNxsPerByte, iface.LatencyMs, iface.BitrateBitsPerSecond);
+            Transmit(iface, BuildPathCostUpdate(state.Destination, state.RandomHash, cost));
+        }
+    }
+
+    private void HandlePlain(MeshInterface source, in Packet packet)
+    {
+        var destination = packet.Header.DestinationHash;
+        if (destination == BeaconHash)
+        {
+            HandleBeacon(source, packet.Data);
+        }
+        else if (destination == PathCostHash)
+        {
+            HandlePathCostUpdate(source, packet.Data);
+        }
+        else if (destination == PathRequestHash)
+        {
+            HandlePathRequest(source, packet.Data);
+        }
+    }
+
+    // Beacon data: transport public key 64 ‖ u64 LE time (ms) ‖ Ed25519 signature 64 over "nexus.beacon" ‖ first 72 bytes.
+    private void SendBeacon(MeshInterface iface)
+    {
+        Span<byte> data = stackalloc byte[136];
+        PublicKey.AsSpan().CopyTo(data);
+        BinaryPrimitives.WriteUInt64LittleEndian(data[64..], (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds());
+        Span<byte> signed = stackalloc byte[12 + 72];
+        "nexus.beacon"u8.CopyTo(signed);
+        data[..72].CopyTo(signed[12..]);
+        _identity.SigningKey.Sign(signed, data[72..]);
+        Span<byte> buffer = stackalloc byte[MeshConstants.Header1Size + 136];
+        var n = PacketWriter.Write(new PacketHeader(PacketType.Data, DestinationType.Plain, BeaconHash), data, buffer);
+        Transmit(iface, buffer[..n]);
+    }
+
+    private void HandleBeacon(MeshInterface source, ReadOnlySpan<byte> data)
+    {
+        if (data.Length != 136)
+        {
+            Drop("malformed_beacon");
+            return;
+        }
+
+        Span<byte> signed = stackalloc byte[12 + 72];
+        "nexus.beacon"u8.CopyTo(signed);
+        data[..72].CopyTo(signed[12..]);
+        if (!new Ed25519PublicKey(data.Slice(32, 32)).Verify(signed, data[72..]))
+        {
+            Drop("bad_beacon_signature");
+            return;
+        }
+
+        var neighbour = IdentityPublicKey.ComputeHash(data[..64]);
+        var key = (neighbour, source);
+        if (_neighbours.Count >= Options.MaxDestinations && !_neighbours.ContainsKey(key))
+        {
+            Drop("neighbour_table_full");
+            return;
+        }
+
+        _neighbours[key] = _time.GetUtcNow();
+        foreach (var e in Routes.Snapshot())
+        {
+            if (e.NextHop == neighbour && e.Interface == source)
+            {
+                e.Reliability = (byte)(e.Reliability + ((255 - e.Reliability + 7) / 8));
+                if (e.IsStale && e.Expires > _time.GetUtcNow())
+                {
+                    e.IsStale = false;
+                }
+            }
+        }
+    }
+
+    // Path-cost update data (docs/protocol/path-cost.md): destination 16 ‖ random hash 10 ‖ CompactPathCost 6 ‖
+    // relay public key 64 ‖ Ed25519 signature 64 over "nexus.pathcost" ‖ first 96 bytes.
+    private byte[] BuildPathCostUpdate(Hash128 destination, byte[] randomHash, CompactPathCost cost)
+    {
+        Span<byte> data = stackalloc byte[160];
+        destination.WriteTo(data);
+        randomHash.CopyTo(data[16..]);
+        cost.WriteTo(data[26..]);
+        PublicKey.AsSpan().CopyTo(data[32..]);
+        Span<byte> signed = stackalloc byte[14 + 96];
+        "nexus.pathcost"u8.CopyTo(signed);
+        data[..96].CopyTo(signed[14..]);
+        _identity.SigningKey.Sign(signed, data[96..]);
+        return PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, PathCostHash), data);
+    }
+
+    private void HandlePathCostUpdate(MeshInterface source, ReadOnlySpan<byte> data)
+    {
+        if (data.Length != 160)
+        {
+            Drop("malformed_path_cost");
+            return;
+        }
+
+        var relay = IdentityPublicKey.ComputeHash(data.Slice(32, 64));
+        var destination = new Hash128(data[..16]);
+        RoutingEntry? entry = null;
+        foreach (var e in Routes.GetPaths(destination))
+        {
+            if (e.NextHop == relay && e.Interface == source && e.AnnounceRandomHash.AsSpan().SequenceEqual(data.Slice(16, 10)))
+            {
+                entry = e;
+            }
+        }
+
+        if (entry is null)
+        {
+            Drop("unmatched_path_cost");
+            return;
+        }
+
+        Span<byte> signed = stackalloc byte[14 + 96];
+        "nexus.pathcost"u8.CopyTo(signed);
+        data[..96].CopyTo(signed[14..]);
+        if (!new Ed25519PublicKey(data.Slice(64, 32)).Verify(signed, data[96..]))
+        {
+            Drop("bad_path_cost_signature");
+            return;
+        }
+
+        CompactPathCost.TryRead(data[26..], out var cost);
+        entry.PathCost = cost;
+    }
+
+    // RNS path request data: destination 16 ‖ [requesting transport id 16] ‖ tag (up to 16).
+    private void HandlePathRequest(MeshInterface source, ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 17)
+        {
+            Drop("malformed_path_request");
+            return;
+        }
+
+        var destination = new Hash128(data[..16]);
+        Span<byte> key = stackalloc byte[data.Length];
+        data.CopyTo(key);
+        if (!Remember(Sha2.Sha256(key)))
+        {
+            return;
+        }
+
+        if (_local.ContainsKey(destination))
+        {
+            Transmit(source, BuildLocalAnnounce(destination, PacketContext.PathResponse));
+            return;
+        }
+
+        var route = Routes.Select(destination, Options.DefaultPolicy);
+        if (route is not null && route.AnnounceData.Length > 0)
+        {
+            var header = new PacketHeader(PacketType.Announce, DestinationType.Single, destination, PacketContext.PathResponse, route.Hops, TransportId, route.AnnounceContextFlag);
+            Transmit(source, PacketWriter.ToArray(header, route.AnnounceData));
+            return;
+        }
+
+        foreach (var iface in _interfaces)
+        {
+            if (iface != source)
+            {
+                Transmit(iface, PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, PathRequestHash), data));
+            }
+        }
+    }
+
+    private void RequestPathLocked(Hash128 destination, MeshInterface? except)
+    {
+        Span<byte> data = stackalloc byte[48];
+        destination.WriteTo(data);
+        TransportId.WriteTo(data[16..]);
+        RandomNumberGenerator.Fill(data[32..]);
+        Remember(Sha2.Sha256(data));
+        var raw = PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, PathRequestHash), data);
+        foreach (var iface in _interfaces)
+        {
+            if (iface != except)
+            {
+                Transmit(iface, raw);
+            }
+        }
+    }
+
+    private byte[] BuildLocalAnnounce(Hash128 destination, PacketContext context)
+    {
+        if (!_local.TryGetValue(destination, out var local))
+        {
+            throw new ArgumentException($"Destination {destination} is not registered.", nameof(destination));
+        }
+
+        var appData = local.OriginCost is { } cost ? NexusExtension.ToArray(cost) : [];
+        return AnnounceBuilder.Build(local.Owner, local.FullName, AnnounceBuilder.NewRandomHash(_time), [], appData, context);
+    }
+
+    private void Maintain()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            if (now >= _nextBeacon)
+            {
+                // Jitter (up to 2 s, seeded) keeps neighbours on a shared radio channel from beaconing in lockstep.
+                _nextBeacon = now + Options.BeaconInterval - TimeSpan.FromMilliseconds(_random.Next(0, 2000));
+                foreach (var iface in _interfaces)
+                {
+                    SendBeacon(iface);
+                }
+            }
+
+            var down = Options.BeaconInterval * Options.MissedBeaconsUntilDown;
+            var evict = Options.BeaconInterval * Options.MissedBeaconsUntilEviction;
+            List<(Hash128, MeshInterface)>? gone = null;
+            foreach (var (key, heard) in _neighbours)
+            {
+                var silent = now - heard;
+                if (silent < down)
+                {
+                    continue;
+                }
+
+                foreach (var e in Routes.Snapshot())
+                {
+                    if (e.NextHop != key.Item1 || e.Interface != key.Item2)
+                    {
+                        continue;
+                    }
+
+                    if (silent > evict)
+                    {
+                        Routes.Remove(e);
+                    }
+                    else if (!e.IsStale)
+                    {
+                        e.IsStale = true;
+                        e.Reliability /= 2;
+                        LogNeighbourDown(key.Item1, key.Item2.Name, e.Destination);
+                    }
+                }
+
+                if (silent > evict)
+                {
+                    (gone ??= []).Add(key);
+                }
+            }
+
+            if (gone is not null)
+            {
+                foreach (var key in gone)
+                {
+                    _neighbours.Remove(key);
+                }
+            }
+
+            foreach (var e in Routes.Snapshot())
+            {
+                if (now > e.Expires + Options.AnnounceInterval)
+                {
+                    Routes.Remove(e);
+                }
+                else if (now > e.Expires)
+                {
+                    e.IsStale = true;
+                }
+            }
+        }
+    }
+
+    private bool Remember(Hash256 hash)
+    {
+        if (!_seen.Add(hash))
+        {
+            return false;
+        }
+
+        _seenOrder.Enqueue(hash);
+        while (_seenOrder.Count > Options.PacketHashCacheSize)
+        {
+            _seen.Remove(_seenOrder.Dequeue());
+        }
+
+        return true;
+    }
+
+    private bool Transmit(MeshInterface iface, ReadOnlySpan<byte> raw)
+    {
+        if (iface.TrySend(raw))
+        {
+            _metrics.PacketOut();
+            return true;
+        }
+
+        return false;
+    }
+
+    private void Drop(string reason)
+    {
+        _drops[reason] = _drops.GetValueOrDefault(reason) + 1;
+        _metrics.Dropped(reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped announce for {Destination} on {Interface}: {Verdict}")]
+    private partial void LogAnnounceDropped(Hash128 destination, string @interface, AnnounceValidationResult verdict);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Neighbour {Neighbour} on {Interface} is down; path to {Destination} is stale")]
+    private partial void LogNeighbourDown(Hash128 neighbour, string @interface, Hash128 destination);
+
+    private sealed record LocalDestination(NodeIdentity Owner, string FullName, CompactPathCost? OriginCost, MeshDataHandler? Handler);
+
+    private sealed class PendingRebroadcast(byte[] packet, MeshInterface source, byte hops, Hash128 destination, byte[] randomHash, RoutingEntry entry)
+    {
+        public byte[] Packet { get; } = packet;
+
+        public MeshInterface Source { get; } = source;
+
+        public byte Hops { get; } = hops;
+
+        public Hash128 Destination { get; } = destination;
+
+        public byte[] RandomHash { get; } = randomHash;
+
+        public RoutingEntry Entry { get; } = entry;
+
+        public int Attempts { get; set; }
+
+        public bool HeardRepeated { get; set; }
+    }
+}
