@@ -61,6 +61,20 @@ public class SettlementValidationBenchmarks
         return accepted;
     }
 
+    /// <summary>The ledger's share alone: GSet insert, max-register per channel, balance check (no signatures).</summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public int Ledger_apply_without_signatures()
+    {
+        var ledger = new CrdtLedger(epochBalances: _base);
+        int accepted = 0;
+        foreach (var record in _records)
+        {
+            accepted += ledger.TryAdd(record, record.ComputeHash()) == SettlementStatus.Accepted ? 1 : 0;
+        }
+
+        return accepted;
+    }
+
     /// <summary>A batch of 1,000 with signature checks in parallel on every core.</summary>
     [Benchmark(OperationsPerInvoke = Batch)]
     public int Validate_batch_parallel()

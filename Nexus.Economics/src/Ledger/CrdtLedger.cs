@@ -186,12 +186,12 @@ public sealed class CrdtLedger
 
             if (_excluded.Count == 0 && TryApplyIncrementally(slot, index))
             {
-                events = [new LedgerEventArgs(LedgerEventKind.Applied, record, settlementHash)];
+                events = Changed is null ? null : [new LedgerEventArgs(LedgerEventKind.Applied, record, settlementHash)];
                 status = SettlementStatus.Accepted;
             }
             else
             {
-                events = [];
+                events = Changed is null ? null : [];
                 Recompute(events);
                 status = slot.Effective == index ? SettlementStatus.Accepted
                     : _excluded.Contains(settlementHash) ? SettlementStatus.Overdrawn
@@ -392,7 +392,7 @@ public sealed class CrdtLedger
 
     private sealed class ChannelSlot
     {
-        public List<(Hash256 Hash, SettlementRecord Record)> Records { get; } = new(2);
+        public List<(Hash256 Hash, SettlementRecord Record)> Records { get; } = new(1);
 
         public int Effective { get; set; } = -1;
     }

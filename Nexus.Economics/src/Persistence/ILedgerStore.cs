@@ -18,18 +18,15 @@ public interface ILedgerStore
 public sealed class InMemoryLedgerStore : ILedgerStore
 {
     private readonly List<SettlementRecord> _records = [];
-    private readonly HashSet<SettlementRecord> _seen = [];
     private readonly Lock _gate = new();
 
     /// <inheritdoc/>
+    /// <remarks>Appends without a lookup; a record stored twice is loaded twice and deduplicated by the ledger.</remarks>
     public void Append(in SettlementRecord record)
     {
         lock (_gate)
         {
-            if (_seen.Add(record))
-            {
-                _records.Add(record);
-            }
+            _records.Add(record);
         }
     }
 
