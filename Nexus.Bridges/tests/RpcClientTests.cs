@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using Nexus.Bridges.Evm;
 
@@ -95,5 +96,32 @@ public class RpcClientTests
 
         await Assert.ThrowsAsync<TimeoutException>(() => wait);
         Assert.Equal(4, handler.Calls);
+    }
+}
+
+public class RpcServiceRegistrationTests
+{
+    [Fact]
+    public async Task AddEthereumRpcClient_resolves_a_client_on_the_named_http_client()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        var handler = new StubHandler();
+        services.AddEthereumRpcClient(new Uri("http://127.0.0.1:1"), o => o.MaxRetryAttempts = 0)
+            .ConfigurePrimaryHttpMessageHandler(() => handler);
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        EthereumRpcClient client = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<EthereumRpcClient>(provider);
+        Assert.Equal(5UL, await client.GetBlockNumberAsync());
+        Assert.Equal(1, handler.Calls);
+    }
+
+    private sealed class StubHandler : HttpMessageHandler
+    {
+        public int Calls { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Calls++;
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("""{"jsonrpc":"2.0","id":1,"result":"0x5"}""", Encoding.UTF8, "application/json") });
+        }
     }
 }

@@ -132,15 +132,25 @@ public class InterfaceTests
         time.Advance(TimeSpan.FromSeconds(101));
         Assert.True(a.TrySend(packet));
 
-        // Two radios transmitting at once collide: nobody hears either.
-        time.Advance(TimeSpan.FromSeconds(5));
-        atC.Clear();
-        Assert.True(b.TrySend(packet));
-        var d = new SimulatedLoRaInterface("d", channel);
-        Assert.True(d.TrySend(packet));
-        time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Empty(atC);
-        Assert.True(channel.Collisions > 0);
+        // Carrier sense: a radio that finds the channel busy waits, so both packets arrive in turn.
+        var quiet = new SimulatedLoRaChannel(time, modulation);
+        var e = new SimulatedLoRaInterface("e", quiet);
+        var f = new SimulatedLoRaInterface("f", quiet);
+        var g = new SimulatedLoRaInterface("g", quiet);
+        var atG = new List<byte[]>();
+        g.PacketReceived = (_, p) => atG.Add(p.ToArray());
+        Assert.True(e.TrySend(packet));
+        Assert.True(f.TrySend(SamplePacket(40, 9)));
+        time.Advance(airtime);
+        Assert.Single(atG);
+        for (var i = 0; i < 100; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10)); // FakeTimeProvider fires chained timers at the end of one Advance: step finely
+        }
+
+        Assert.True(2 == atG.Count, $"f sent {f.PacketsSent} busy {quiet.IsBusy} now {time.GetUtcNow():HH:mm:ss.fff} fAir {f.AirtimeInWindow} eAir {e.AirtimeInWindow}");
+        Assert.Equal(9, atG[1][^1]);
+        Assert.Equal(0, quiet.Collisions);
     }
 
     [Fact]

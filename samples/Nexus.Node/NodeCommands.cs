@@ -207,11 +207,16 @@ internal static class StatusView
         });
         console.Profile.Width = 160;
         var identity = status.GetProperty("identity");
-        console.WriteLine($"identity  {identity.GetProperty("hash").GetString()}   uptime {status.GetProperty("uptime_s").GetInt64()} s   data {status.GetProperty("data_dir").GetString()}");
-        Table("interfaces", status, ["name", "kind"], console);
+        console.WriteLine($"identity  {identity.GetProperty("hash").GetString()}   destination {(status.TryGetProperty("destination", out var d) ? d.GetString() : "-")}   uptime {status.GetProperty("uptime_s").GetInt64()} s   data {status.GetProperty("data_dir").GetString()}");
+        Table("interfaces", status, ["name", "kind", "online", "packets_in", "packets_out", "bytes_in", "bytes_out"], console);
         Table("routes", status, ["destination", "next_hop", "interface", "cost", "latency_ms", "bandwidth_bps", "hops", "expires_s"], console);
         Table("channels", status, ["peer", "balance_mine_unxs", "balance_theirs_unxs", "sequence", "p"], console);
         Table("balances", status, ["account", "balance_unxs"], console);
+        if (status.TryGetProperty("counters", out var counters))
+        {
+            console.WriteLine("counters  " + string.Join("   ", counters.EnumerateObject().Select(c => $"{c.Name} {c.Value}")));
+        }
+
         if (status.TryGetProperty("peers", out var peers))
         {
             console.WriteLine($"peers     tcp: {string.Join(", ", peers.GetProperty("tcp").EnumerateArray().Select(p => p.GetString()))}   trusted: {string.Join(", ", peers.GetProperty("trusted").EnumerateArray().Select(p => p.GetString()))}");

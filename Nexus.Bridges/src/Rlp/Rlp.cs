@@ -43,8 +43,9 @@ public static class Rlp
     public static RlpItem DecodeWithoutCopy(ReadOnlyMemory<byte> encoded, int maxDepth = DefaultMaxDepth)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxDepth);
+        var decoder = new TreeDecoder(encoded, maxDepth);
         int position = 0;
-        RlpItem item = DecodeItem(encoded, ref position, 0, maxDepth);
+        RlpItem item = decoder.DecodeItem(ref position, encoded.Length, 0);
         if (position != encoded.Length)
         {
             throw new EvmFormatException("RLP: trailing bytes after the item.");
@@ -114,36 +115,52 @@ public static class Rlp
         return true;
     }
 
-    private static RlpItem DecodeItem(ReadOnlyMemory<byte> data, ref int position, int depth, int maxDepth)
+    // Decodes a tree with one shared stack of pending children, so every list gets one exact-size array.
+    private sealed class TreeDecoder(ReadOnlyMemory<byte> memory, int maxDepth)
     {
-        ReadOnlySpan<byte> span = data.Span.Slice(position);
-        string? error = ReadHeader(span, out bool isList, out int offset, out int length);
-        if (error is not null)
-        {
-            throw new EvmFormatException(error);
-        }
+        private RlpItem[] _stack = new RlpItem[16];
+        private int _count;
 
-        int payloadStart = position + offset;
-        int end = payloadStart + length;
-        if (!isList)
+        public RlpItem DecodeItem(ref int position, int end, int depth)
         {
-            position = end;
-            return new RlpItem(data.Slice(payloadStart, length));
-        }
+            ReadOnlySpan<byte> span = memory.Span.Slice(position, end - position);
+            string? error = ReadHeader(span, out bool isList, out int offset, out int length);
+            if (error is not null)
+            {
+                throw new EvmFormatException(error);
+            }
 
-        if (depth > maxDepth)
-        {
-            throw new EvmFormatException("RLP: lists nested deeper than the limit.");
-        }
+            int payloadStart = position + offset;
+            int payloadEnd = payloadStart + length;
+            position = payloadEnd;
+            if (!isList)
+            {
+                return new RlpItem(memory.Slice(payloadStart, length));
+            }
 
-        var items = new List<RlpItem>();
-        position = payloadStart;
-        while (position < end)
-        {
-            items.Add(DecodeItem(data.Slice(0, end), ref position, depth + 1, maxDepth));
-        }
+            if (depth > maxDepth)
+            {
+                throw new EvmFormatException("RLP: lists nested deeper than the limit.");
+            }
 
-        return new RlpItem(items);
+            int first = _count;
+            int child = payloadStart;
+            while (child < payloadEnd)
+            {
+                RlpItem item = DecodeItem(ref child, payloadEnd, depth + 1);
+                if (_count == _stack.Length)
+                {
+                    Array.Resize(ref _stack, _stack.Length * 2);
+                }
+
+                _stack[_count++] = item;
+            }
+
+            var items = _stack.AsSpan(first, _count - first).ToArray();
+            _stack.AsSpan(first, _count - first).Clear();
+            _count = first;
+            return new RlpItem(items);
+        }
     }
 
     /// <summary>

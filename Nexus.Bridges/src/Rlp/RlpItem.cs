@@ -17,13 +17,7 @@ public sealed class RlpItem
         _items = NoItems;
     }
 
-    internal RlpItem(List<RlpItem> items)
-    {
-        IsList = true;
-        _items = items.ToArray();
-    }
-
-    private RlpItem(RlpItem[] items)
+    internal RlpItem(RlpItem[] items)
     {
         IsList = true;
         _items = items;

@@ -36,4 +36,21 @@ static void Write(string dataDir, Genesis genesis, byte[] seed)
     }
 }
 
-static Task RunNode(string[] args) => Task.CompletedTask;
+static async Task RunNode(string[] args)
+{
+    using var identity = IdentityFile.Load(args[3]);
+    await using var node = new ChainNode(new ChainNodeOptions
+    {
+        DataDirectory = args[1],
+        Genesis = Genesis.FromJson(File.ReadAllText(args[2])),
+        Identity = identity,
+        ListenEndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, int.Parse(args[4], CultureInfo.InvariantCulture)),
+        RpcPort = int.Parse(args[5], CultureInfo.InvariantCulture),
+        Peers = args[6..],
+        Consensus = new TendermintOptions { CommitTimeout = TimeSpan.FromMilliseconds(50) },
+    });
+    node.Start();
+    Console.WriteLine("started " + node.Store.Height.ToString(CultureInfo.InvariantCulture));
+    // Runs until killed; stdin closing also stops it.
+    await Console.In.ReadToEndAsync();
+}

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nexus.Crypto;
+using Nexus.Mesh;
 
 namespace Nexus.Hosting;
 
@@ -26,7 +27,10 @@ public sealed partial class NexusNode : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly long _startedAt;
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly List<MeshInterface> _interfaces = [];
     private ControlServer? _control;
+    private ITimer? _announceTimer;
+    private int _announcesSent;
 
     private NexusNode(NodeOptions options, NodeIdentity identity, PeerStore peers, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -36,7 +40,21 @@ public sealed partial class NexusNode : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<NexusNode>();
         _time = time;
         _startedAt = time.GetTimestamp();
+        Mesh = new MeshTransport(identity, new MeshTransportOptions
+        {
+            AnnounceInterval = TimeSpan.FromSeconds(options.AnnounceIntervalSeconds),
+        }, time, loggerFactory.CreateLogger<MeshTransport>());
+        Destination = Mesh.RegisterDestination(identity, AppName, CompactPathCost.ForOrigin(0, 0, 10_000_000));
     }
+
+    /// <summary>The app name of a node's own destination: <c>nexus.node</c> (destination hash = Reticulum's SINGLE destination of the identity for this name).</summary>
+    public const string AppName = "nexus.node";
+
+    /// <summary>The mesh transport: interfaces, routing table, announces.</summary>
+    public MeshTransport Mesh { get; }
+
+    /// <summary>This node's own destination (<see cref="AppName"/>), announced on every interface.</summary>
+    public Destination Destination { get; }
 
     /// <summary>The node's identity (its 16-byte hash names it on the mesh).</summary>
     public NodeIdentity Identity { get; }
@@ -101,9 +119,85 @@ public sealed partial class NexusNode : IAsyncDisposable
             throw new NodeStartException(e.Message, e);
         }
 
+        try
+        {
+            await node.StartInterfacesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NodeStartException)
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         LogStarted(node._logger, identity, options.DataDirectory);
         cancellationToken.ThrowIfCancellationRequested();
         return node;
+    }
+
+    private async Task StartInterfacesAsync(CancellationToken cancellationToken)
+    {
+        var configured = _options.Interfaces.ToList();
+        foreach (var peer in Peers.TcpPeers)
+        {
+            if (!configured.Any(i => i.Kind == NodeInterfaceKind.TcpClient && Equals(i.Endpoint, peer)))
+            {
+                configured.Add(new NodeInterfaceOptions { Kind = NodeInterfaceKind.TcpClient, Endpoint = peer });
+            }
+        }
+
+        foreach (var config in configured)
+        {
+            await AddInterfaceAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Announce now, again quickly while links come up (1, 2, 4, 8 s), then every interval.
+        Mesh.Announce(Destination.Hash);
+        _announceTimer = _time.CreateTimer(_ => AnnounceTick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    private void AnnounceTick()
+    {
+        int tick = Interlocked.Increment(ref _announcesSent);
+        bool early = tick is 1 or 2 or 4 or 8;
+        if (early || tick % Math.Max(1, _options.AnnounceIntervalSeconds) == 0)
+        {
+            Mesh.Announce(Destination.Hash);
+        }
+    }
+
+    private async Task<MeshInterface> AddInterfaceAsync(NodeInterfaceOptions config, CancellationToken cancellationToken)
+    {
+        MeshInterface iface = config.Kind switch
+        {
+            NodeInterfaceKind.TcpServer => new TcpServerInterface(config.DisplayName, config.Endpoint!),
+            NodeInterfaceKind.TcpClient => new TcpClientInterface(config.DisplayName, config.Endpoint!.Address.ToString(), config.Endpoint.Port, _time),
+            NodeInterfaceKind.Udp => new UdpInterface(config.DisplayName, config.Endpoint!, config.Forward!),
+            _ => new SerialKissInterface(config.DisplayName, config.SerialPort!, config.BaudRate),
+        };
+        try
+        {
+            if (iface is TcpServerInterface server)
+            {
+                // A new client: tell it who we are right away.
+                server.InterfaceSpawned += _ => Mesh.Announce(Destination.Hash);
+            }
+
+            Mesh.AddInterface(iface);
+            await iface.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            Mesh.RemoveInterface(iface);
+            await iface.DisposeAsync().ConfigureAwait(false);
+            throw new NodeStartException($"Cannot start interface {config.DisplayName}: {e.Message.Split('\n')[0]}", e);
+        }
+
+        lock (_interfaces)
+        {
+            _interfaces.Add(iface);
+        }
+
+        return iface;
     }
 
     private static NodeIdentity LoadOrCreateIdentity(string path)
@@ -139,12 +233,71 @@ public sealed partial class NexusNode : IAsyncDisposable
                 ["ed25519"] = Identity.SigningKey.PublicKey.ToString(),
                 ["x25519"] = Identity.EncryptionKey.PublicKey.ToString(),
             },
+            ["destination"] = Destination.Hash.ToString(),
             ["uptime_s"] = (long)_time.GetElapsedTime(_startedAt).TotalSeconds,
             ["data_dir"] = _options.DataDirectory,
-            ["interfaces"] = new JsonArray([.. _options.Interfaces.Select(i => (JsonNode?)new JsonObject { ["name"] = i.DisplayName, ["kind"] = i.Kind.ToString() })]),
+            ["interfaces"] = InterfacesJson(),
+            ["routes"] = RoutesJson(),
             ["peers"] = Peers.ToJson(),
+            ["counters"] = CountersJson(),
         };
         return status;
+    }
+
+    private JsonArray InterfacesJson()
+    {
+        MeshInterface[] all;
+        lock (_interfaces)
+        {
+            all = [.. _interfaces];
+        }
+
+        return new JsonArray([.. all.Select(i => (JsonNode?)new JsonObject
+        {
+            ["name"] = i.Name,
+            ["kind"] = i.GetType().Name.Replace("Interface", "", StringComparison.Ordinal),
+            ["online"] = i.IsOnline,
+            ["packets_in"] = i.PacketsReceived,
+            ["packets_out"] = i.PacketsSent,
+            ["bytes_in"] = i.BytesReceived,
+            ["bytes_out"] = i.BytesSent,
+        })]);
+    }
+
+    private JsonArray RoutesJson()
+    {
+        var now = _time.GetUtcNow();
+        var routes = new JsonArray();
+        foreach (var best in Mesh.GetBestRoutes())
+        {
+            routes.Add(new JsonObject
+            {
+                ["destination"] = best.Destination.ToString(),
+                ["next_hop"] = best.NextHop.ToString(),
+                ["interface"] = best.Interface.Name,
+                ["cost"] = double.IsFinite(best.Cost) ? Math.Round(best.Cost, 3) : null, // null: unknown (a plain RNS announce)
+                ["latency_ms"] = best.LatencyMs,
+                ["bandwidth_bps"] = double.IsFinite(best.BandwidthBitsPerSecond) ? (long)best.BandwidthBitsPerSecond : null,
+                ["hops"] = (int)best.Hops,
+                ["expires_s"] = (long)Math.Max(0, (best.Expires - now).TotalSeconds),
+            });
+        }
+
+        return routes;
+    }
+
+    private JsonObject CountersJson()
+    {
+        var counters = new JsonObject
+        {
+            ["packets_relayed"] = Mesh.Forwarded,
+        };
+        foreach (var (reason, count) in Mesh.Drops)
+        {
+            counters["dropped_" + reason] = count;
+        }
+
+        return counters;
     }
 
     private Dictionary<string, ControlMethod> ControlMethods() => new(StringComparer.Ordinal)
@@ -207,6 +360,26 @@ public sealed partial class NexusNode : IAsyncDisposable
             await _control.DisposeAsync().ConfigureAwait(false);
             _control = null;
         }
+
+        if (_announceTimer is not null)
+        {
+            await _announceTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        MeshInterface[] interfaces;
+        lock (_interfaces)
+        {
+            interfaces = [.. _interfaces];
+            _interfaces.Clear();
+        }
+
+        foreach (var iface in interfaces)
+        {
+            Mesh.RemoveInterface(iface);
+            await iface.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Mesh.Dispose();
 
         LogStopped(_logger, Identity);
         _shutdown.Dispose();

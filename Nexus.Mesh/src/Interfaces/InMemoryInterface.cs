@@ -27,7 +27,7 @@ public sealed class InMemoryInterface : MeshInterface
     public TimeSpan Latency { get; }
 
     /// <inheritdoc />
-    public override int LatencyMs => (int)Math.Ceiling(Latency.TotalMilliseconds);
+    protected override int NominalLatencyMs => (int)Math.Ceiling(Latency.TotalMilliseconds);
 
     /// <inheritdoc />
     public override bool IsOnline => _online && _peer is { _online: true };

@@ -42,8 +42,14 @@ public abstract class MeshInterface : IAsyncDisposable
     /// <summary>Whether the interface can currently send.</summary>
     public abstract bool IsOnline { get; }
 
-    /// <summary>Nominal one-way latency of this medium in milliseconds, used as the hop latency in path costs (default 5 ms).</summary>
-    public virtual int LatencyMs => 5;
+    /// <summary>One-way latency of this hop in milliseconds, used in path costs: <see cref="LatencyOverrideMs"/> when set, else the medium's nominal figure.</summary>
+    public int LatencyMs => LatencyOverrideMs ?? NominalLatencyMs;
+
+    /// <summary>A measured or configured latency in milliseconds that replaces the nominal one.</summary>
+    public int? LatencyOverrideMs { get; set; }
+
+    /// <summary>The medium's nominal one-way latency in milliseconds (5 ms unless a subclass knows better).</summary>
+    protected virtual int NominalLatencyMs => 5;
 
     /// <summary>Hardware MTU in bytes: the largest packet this interface carries (500 by default).</summary>
     public virtual int HardwareMtu => MeshConstants.Mtu;

@@ -11,6 +11,7 @@ public sealed class SerialKissInterface : StreamInterface
 {
     private readonly SerialPort _port;
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private Task? _run;
 
     /// <summary>Creates the interface.</summary>
@@ -48,6 +49,11 @@ public sealed class SerialKissInterface : StreamInterface
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _port.Dispose();
         if (_run is not null)

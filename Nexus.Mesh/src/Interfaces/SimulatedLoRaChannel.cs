@@ -5,6 +5,8 @@ namespace Nexus.Mesh;
 /// on it hears every transmission after its airtime (<see cref="LoRaModulation.PacketAirtime"/>),
 /// unless the receiver was itself transmitting (half-duplex), another transmission overlapped
 /// (collision: both are lost), or the seeded loss draw drops it (<see cref="LossProbability"/>).
+/// Radios sense the carrier before transmitting (as RNode firmware does): a radio that finds the
+/// channel busy waits until it is idle plus a seeded random backoff of 0..10 slots of 10 ms.
 /// Driven entirely by the <see cref="TimeProvider"/>.
 /// </summary>
 public sealed class SimulatedLoRaChannel
@@ -56,6 +58,33 @@ public sealed class SimulatedLoRaChannel
             {
                 return _onAir.Exists(t => t.End > now);
             }
+        }
+    }
+
+    /// <summary>When the channel becomes idle (now when it is idle).</summary>
+    internal DateTimeOffset IdleAt()
+    {
+        var idle = TimeProvider.GetUtcNow();
+        lock (_gate)
+        {
+            foreach (var t in _onAir)
+            {
+                if (t.End > idle)
+                {
+                    idle = t.End;
+                }
+            }
+        }
+
+        return idle;
+    }
+
+    /// <summary>A seeded random backoff of 0..<paramref name="slots"/> slots of 10 ms.</summary>
+    internal TimeSpan Backoff(int slots)
+    {
+        lock (_gate)
+        {
+            return TimeSpan.FromMilliseconds(10 * _random.Next(0, slots + 1));
         }
     }
 

@@ -46,7 +46,7 @@ public sealed class SimulatedLoRaInterface : MeshInterface
     public override bool IsHalfDuplex => true;
 
     /// <summary>The airtime of a full 500-byte packet in milliseconds.</summary>
-    public override int LatencyMs => (int)Math.Ceiling(_channel.Modulation.PacketAirtime(MeshConstants.Mtu).TotalMilliseconds);
+    protected override int NominalLatencyMs => (int)Math.Ceiling(_channel.Modulation.PacketAirtime(MeshConstants.Mtu).TotalMilliseconds);
 
     /// <inheritdoc />
     public override bool IsOnline => Enabled;
@@ -140,8 +140,28 @@ public sealed class SimulatedLoRaInterface : MeshInterface
         }
 
         _transmitting = true;
-        var packet = _queue.Dequeue();
         var time = _channel.TimeProvider;
+        var idle = _channel.IdleAt();
+        if (idle > time.GetUtcNow())
+        {
+            // Carrier sense: the channel is busy; try again once it is idle, after a random backoff.
+            ITimer? wait = null;
+            wait = time.CreateTimer(
+                _ =>
+                {
+                    wait?.Dispose();
+                    lock (_gate)
+                    {
+                        StartNext();
+                    }
+                },
+                null,
+                idle - time.GetUtcNow() + _channel.Backoff(10) + TimeSpan.FromMilliseconds(1),
+                Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        var packet = _queue.Dequeue();
         var start = time.GetUtcNow();
         var end = start + _channel.Modulation.PacketAirtime(packet.Length);
         _history.RemoveAll(t => t.End < start - DutyCycleWindow);

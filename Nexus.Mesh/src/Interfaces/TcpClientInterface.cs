@@ -13,6 +13,7 @@ public sealed class TcpClientInterface : StreamInterface
 {
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private Task? _run;
     private long _connectAttempts;
 
@@ -66,6 +67,11 @@ public sealed class TcpClientInterface : StreamInterface
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_run is not null)
         {

@@ -13,6 +13,7 @@ public sealed class TcpServerInterface : MeshInterface
 {
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private readonly List<SpawnedTcpInterface> _clients = [];
     private readonly StreamFraming _framing;
     private Task? _accept;
@@ -57,6 +58,11 @@ public sealed class TcpServerInterface : MeshInterface
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Stop();
         if (_accept is not null)

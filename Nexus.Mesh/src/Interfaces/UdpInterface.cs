@@ -12,6 +12,7 @@ public sealed class UdpInterface : MeshInterface
 {
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private Task? _receive;
 
     /// <summary>Creates and binds the interface.</summary>
@@ -60,6 +61,11 @@ public sealed class UdpInterface : MeshInterface
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _socket.Dispose();
         if (_receive is not null)

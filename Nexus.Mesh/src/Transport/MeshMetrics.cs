@@ -43,6 +43,9 @@ public sealed class MeshMetrics : IDisposable
 
     internal void Announce(string outcome) => _announces.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
+    /// <summary>The meter holding the instruments (named <see cref="MeterName"/>).</summary>
+    public Meter Meter => _meter;
+
     /// <summary>Disposes the meter.</summary>
     public void Dispose() => _meter.Dispose();
 }

@@ -72,12 +72,15 @@ public sealed partial class MeshTransport : IDisposable
         PublicKey = IdentityPublicKey.FromIdentity(identity);
         Routes = new RoutingTable(Options.MaxDestinations, Options.MaxPathsPerDestination);
         _metrics = new MeshMetrics(meterFactory, () => Routes.PathCount, () => LinkCount);
-        _nextBeacon = _time.GetUtcNow();
+        _nextBeacon = _time.GetUtcNow() + Options.BeaconInterval;
         _maintenance = _time.CreateTimer(_ => Maintain(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     /// <summary>The settings.</summary>
     public MeshTransportOptions Options { get; }
+
+    /// <summary>This transport's instruments (meter <c>Nexus.Mesh</c>).</summary>
+    public MeshMetrics Metrics => _metrics;
 
     /// <summary>This node's transport id: its identity hash.</summary>
     public Hash128 TransportId { get; }
@@ -143,14 +146,15 @@ public sealed partial class MeshTransport : IDisposable
     /// <param name="owner">The owning identity (kept by the caller; must outlive the transport).</param>
     /// <param name="fullName">App name and aspects.</param>
     /// <param name="originCost">The starting path cost to announce in the NEXUS extension (null: plain RNS announce without the extension).</param>
+    /// <param name="handler">Receives this destination's data instead of <see cref="DataReceived"/> (null: use <see cref="DataReceived"/>).</param>
     /// <returns>The destination.</returns>
-    public Destination RegisterDestination(NodeIdentity owner, string fullName, CompactPathCost? originCost = null)
+    public Destination RegisterDestination(NodeIdentity owner, string fullName, CompactPathCost? originCost = null, MeshDataHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(owner);
         var destination = Destination.CreateSingle(IdentityPublicKey.FromIdentity(owner), fullName);
         lock (_gate)
         {
-            _local[destination.Hash] = new LocalDestination(owner, fullName, originCost);
+            _local[destination.Hash] = new LocalDestination(owner, fullName, originCost, handler);
         }
 
         return destination;
@@ -254,9 +258,9 @@ public sealed partial class MeshTransport : IDisposable
                 return;
             }
 
-            if (_local.ContainsKey(header.DestinationHash))
+            if (_local.TryGetValue(header.DestinationHash, out var local))
             {
-                DataReceived?.Invoke(header.DestinationHash, packet.Data, source);
+                (local.Handler ?? DataReceived)?.Invoke(header.DestinationHash, packet.Data, source);
                 return;
             }
 
@@ -396,7 +400,7 @@ public sealed partial class MeshTransport : IDisposable
                     Rebroadcast(state);
                     if (state.Attempts == 1)
                     {
-                        timer!.Change(Options.RetransmitDelay, Timeout.InfiniteTimeSpan);
+                        timer!.Change(Options.RetransmitDelay + TimeSpan.FromTicks((long)(_random.NextDouble() * 4 * Options.RebroadcastJitter.Ticks)), Timeout.InfiniteTimeSpan);
                     }
                     else
                     {
@@ -632,7 +636,8 @@ public sealed partial class MeshTransport : IDisposable
             var now = _time.GetUtcNow();
             if (now >= _nextBeacon)
             {
-                _nextBeacon = now + Options.BeaconInterval;
+                // Jitter (up to 2 s, seeded) keeps neighbours on a shared radio channel from beaconing in lockstep.
+                _nextBeacon = now + Options.BeaconInterval - TimeSpan.FromMilliseconds(_random.Next(0, 2000));
                 foreach (var iface in _interfaces)
                 {
                     SendBeacon(iface);
@@ -645,7 +650,7 @@ public sealed partial class MeshTransport : IDisposable
             foreach (var (key, heard) in _neighbours)
             {
                 var silent = now - heard;
-                if (silent <= down)
+                if (silent < down)
                 {
                     continue;
                 }
@@ -736,7 +741,7 @@ public sealed partial class MeshTransport : IDisposable
     [LoggerMessage(Level = LogLevel.Debug, Message = "Neighbour {Neighbour} on {Interface} is down; path to {Destination} is stale")]
     private partial void LogNeighbourDown(Hash128 neighbour, string @interface, Hash128 destination);
 
-    private sealed record LocalDestination(NodeIdentity Owner, string FullName, CompactPathCost? OriginCost);
+    private sealed record LocalDestination(NodeIdentity Owner, string FullName, CompactPathCost? OriginCost, MeshDataHandler? Handler);
 
     private sealed class PendingRebroadcast(byte[] packet, MeshInterface source, byte hops, Hash128 destination, byte[] randomHash, RoutingEntry entry)
     {

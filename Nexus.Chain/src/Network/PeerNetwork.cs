@@ -1,0 +1,507 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nerdbank.Streams;
+using Nexus.Chain.Protos;
+using Nexus.Crypto;
+
+namespace Nexus.Chain;
+
+/// <summary>Peer-to-peer settings.</summary>
+public sealed class PeerNetworkOptions
+{
+    /// <summary>Where to accept connections (e.g. 127.0.0.1:26656); null to only dial out.</summary>
+    public IPEndPoint? ListenEndPoint { get; set; }
+
+    /// <summary>Peers to dial and keep connected, as host:port.</summary>
+    public IList<string> Peers { get; } = new List<string>();
+
+    /// <summary>Delay between reconnection attempts; default 1 s.</summary>
+    public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Messages per second a peer may send (token bucket rate); default 20,000.</summary>
+    public double MessagesPerSecond { get; set; } = 20_000;
+
+    /// <summary>Token bucket size; default 40,000 messages.</summary>
+    public double MessageBurst { get; set; } = 40_000;
+
+    /// <summary>Score a new peer starts with; default 100.</summary>
+    public int InitialScore { get; set; } = 100;
+
+    /// <summary>Score lost per invalid message (bad encoding, bad signature, invalid block); default 20.</summary>
+    public int InvalidPenalty { get; set; } = 20;
+
+    /// <summary>Score lost per message over the rate limit; default 1.</summary>
+    public int RateLimitPenalty { get; set; } = 1;
+
+    /// <summary>How long a peer whose score fell to 0 or below stays banned; default 10 minutes.</summary>
+    public TimeSpan BanDuration { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>A connected peer as seen by <see cref="PeerNetwork.Peers"/>.</summary>
+/// <param name="PublicKey">The peer's Ed25519 identity key (authenticated by the D3 handshake).</param>
+/// <param name="Score">Current score; the peer is banned at 0 or below.</param>
+/// <param name="Outbound">True if this node dialed it.</param>
+public sealed record PeerInfo(Ed25519PublicKey PublicKey, int Score, bool Outbound);
+
+/// <summary>
+/// TCP networking between chain nodes. Each connection runs the D3 handshake of Nexus.Crypto
+/// (<see cref="LinkHandshake"/>, prologue "nexus-chain/" ‖ chain id) and then a Nerdbank.Streams
+/// <see cref="MultiplexingStream"/> over the encrypted session with two channels: "consensus"
+/// (ConsensusEnvelope: proposals, votes, decided blocks, sync requests) and "tx"
+/// (TransactionBatchProto gossip). Messages on a channel are u32 LE length ‖ bytes, at most
+/// <see cref="ChainLimits.MaxMessageBytes"/>. Peers are scored: invalid data costs
+/// <see cref="PeerNetworkOptions.InvalidPenalty"/>, exceeding the rate limit costs
+/// <see cref="PeerNetworkOptions.RateLimitPenalty"/>, and a peer at 0 is disconnected and banned.
+/// </summary>
+public sealed class PeerNetwork : IAsyncDisposable
+{
+    private static readonly Meter Meter = new("Nexus.Chain");
+    private static readonly Counter<long> InvalidMessages = Meter.CreateCounter<long>("nexus.chain.p2p.invalid_messages");
+    private static readonly Counter<long> Bans = Meter.CreateCounter<long>("nexus.chain.p2p.bans");
+
+    private readonly ChainApplication _app;
+    private readonly IConsensusEngine _engine;
+    private readonly NodeIdentity _identity;
+    private readonly PeerNetworkOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly byte[] _prologue;
+    private readonly ConcurrentDictionary<Ed25519PublicKey, Peer> _peers = new();
+    private readonly ConcurrentDictionary<Ed25519PublicKey, long> _banned = new();
+    private readonly Channel<Transaction> _gossip = Channel.CreateBounded<Transaction>(new BoundedChannelOptions(100_000) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly CancellationTokenSource _cts = new();
+    private readonly List<Task> _loops = new();
+    private TcpListener? _listener;
+
+    /// <summary>Creates the network (call <see cref="Start"/>).</summary>
+    /// <param name="app">The chain application (mempool, state).</param>
+    /// <param name="engine">The consensus engine that receives consensus messages.</param>
+    /// <param name="identity">This node's identity; its Ed25519 key authenticates the handshake. Not owned.</param>
+    /// <param name="options">Settings.</param>
+    /// <param name="timeProvider">Clock for rate limits, bans and reconnects.</param>
+    /// <param name="logger">Logger.</param>
+    public PeerNetwork(ChainApplication app, IConsensusEngine engine, NodeIdentity identity, PeerNetworkOptions options, TimeProvider? timeProvider = null, ILogger<PeerNetwork>? logger = null)
+    {
+        _app = app ?? throw new ArgumentNullException(nameof(app));
+        _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        _identity = identity ?? throw new ArgumentNullException(nameof(identity));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _prologue = System.Text.Encoding.UTF8.GetBytes("nexus-chain/" + app.State.ChainId);
+        _engine.MessageRejected += (peer, reason) =>
+        {
+            if (peer is Peer p) Penalize(p, _options.InvalidPenalty, reason);
+        };
+        _app.Mempool.TransactionAdded += tx => _gossip.Writer.TryWrite(tx);
+    }
+
+    /// <summary>This node's Ed25519 identity key.</summary>
+    public Ed25519PublicKey PublicKey => _identity.SigningKey.PublicKey;
+
+    /// <summary>The bound listening endpoint (after <see cref="Start"/>), or null.</summary>
+    public IPEndPoint? LocalEndPoint => _listener?.LocalEndpoint as IPEndPoint;
+
+    /// <summary>Connected peers.</summary>
+    public IReadOnlyList<PeerInfo> Peers => _peers.Values.Select(p => new PeerInfo(p.Key, p.Score, p.Outbound)).ToArray();
+
+    /// <summary>True if <paramref name="peer"/> is currently banned.</summary>
+    /// <param name="peer">Peer identity key.</param>
+    /// <returns>Ban state.</returns>
+    public bool IsBanned(in Ed25519PublicKey peer) => _banned.TryGetValue(peer, out long until) && _time.GetTimestamp() < until;
+
+    /// <summary>Starts listening, dialing the configured peers and gossiping.</summary>
+    public void Start()
+    {
+        if (_options.ListenEndPoint is { } ep)
+        {
+            _listener = new TcpListener(ep);
+            _listener.Start();
+            _loops.Add(AcceptLoop(_listener, _cts.Token));
+        }
+
+        foreach (var peer in _options.Peers)
+        {
+            _loops.Add(DialLoop(peer, _cts.Token));
+        }
+
+        _loops.Add(GossipLoop(_cts.Token));
+    }
+
+    /// <summary>Sends a consensus message to every connected peer (never blocks).</summary>
+    /// <param name="message">The message.</param>
+    public void Broadcast(ConsensusMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        byte[] bytes = message.Encode();
+        foreach (var p in _peers.Values)
+        {
+            p.Send(0, bytes);
+        }
+    }
+
+    /// <summary>Sends raw bytes on a channel (0 consensus, 1 tx) to every peer; for tests of peer scoring.</summary>
+    internal void SendRaw(int channel, byte[] payload)
+    {
+        foreach (var p in _peers.Values)
+        {
+            p.Send(channel, payload);
+        }
+    }
+
+    /// <summary>Stops listening and closes every connection.</summary>
+    /// <returns>A task that completes when all loops ended.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await _cts.CancelAsync().ConfigureAwait(false);
+        _listener?.Stop();
+        foreach (var p in _peers.Values) p.Close();
+        try
+        {
+            await Task.WhenAll(_loops).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _cts.Dispose();
+    }
+
+    private async Task AcceptLoop(TcpListener listener, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => RunConnection(client, outbound: false, ct), ct);
+        }
+    }
+
+    private async Task DialLoop(string address, CancellationToken ct)
+    {
+        int colon = address.LastIndexOf(':');
+        string host = address[..colon];
+        int port = int.Parse(address.AsSpan(colon + 1), System.Globalization.CultureInfo.InvariantCulture);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var client = new TcpClient();
+                await client.ConnectAsync(host, port, ct).ConfigureAwait(false);
+                await RunConnection(client, outbound: true, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(_options.ReconnectInterval, _time, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RunConnection(TcpClient client, bool outbound, CancellationToken ct)
+    {
+        client.NoDelay = true;
+        var stream = client.GetStream();
+        Peer? peer = null;
+        try
+        {
+            LinkSession session;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                timeout.CancelAfter(TimeSpan.FromSeconds(10));
+                session = await Handshake(stream, outbound, timeout.Token).ConfigureAwait(false);
+            }
+
+            var key = new Ed25519PublicKey(session.PeerPublicKey[32..]);
+            if (IsBanned(key) || key == PublicKey)
+            {
+                session.Dispose();
+                return;
+            }
+
+            var secure = new SecureStream(stream, session);
+            var mx = await MultiplexingStream.CreateAsync(secure, ct).ConfigureAwait(false);
+            Stream consensus, gossip;
+            if (outbound)
+            {
+                consensus = (await mx.OfferChannelAsync("consensus", ct).ConfigureAwait(false)).AsStream();
+                gossip = (await mx.OfferChannelAsync("tx", ct).ConfigureAwait(false)).AsStream();
+            }
+            else
+            {
+                consensus = (await mx.AcceptChannelAsync("consensus", ct).ConfigureAwait(false)).AsStream();
+                gossip = (await mx.AcceptChannelAsync("tx", ct).ConfigureAwait(false)).AsStream();
+            }
+
+            peer = new Peer(this, key, outbound, mx, [consensus, gossip]);
+            if (!Register(peer))
+            {
+                peer.Close();
+                return;
+            }
+
+            Log.PeerConnected(_logger, key.ToString());
+            peer.Send(0, ConsensusMessage.ForSyncRequest(_app.State.Height + 1).Encode());
+            await Task.WhenAny(ReadLoop(peer, 0, consensus, ct), ReadLoop(peer, 1, gossip, ct), peer.WriteLoop(ct), mx.Completion).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or OperationCanceledException or SocketException or ObjectDisposedException or EndOfStreamException or MultiplexingProtocolException)
+        {
+        }
+        finally
+        {
+            if (peer is not null)
+            {
+                _peers.TryRemove(KeyValuePair.Create(peer.Key, peer));
+                peer.Close();
+                Log.PeerDisconnected(_logger, peer.Key.ToString(), "closed");
+            }
+
+            client.Dispose();
+        }
+    }
+
+    private async Task<LinkSession> Handshake(NetworkStream stream, bool outbound, CancellationToken ct)
+    {
+        using var hs = outbound
+            ? LinkHandshake.CreateInitiator(_identity, _prologue, timeProvider: _time)
+            : LinkHandshake.CreateResponder(_identity, _prologue, timeProvider: _time);
+        if (outbound)
+        {
+            byte[] init = new byte[LinkHandshake.InitiationSizeInBytes];
+            hs.WriteInitiation(init);
+            await stream.WriteAsync(init, ct).ConfigureAwait(false);
+            byte[] response = new byte[LinkHandshake.ResponseSizeInBytes];
+            await stream.ReadExactlyAsync(response, ct).ConfigureAwait(false);
+            byte[] confirmation = new byte[LinkHandshake.ConfirmationSizeInBytes];
+            if (hs.ReadResponse(response, confirmation, out var session) != HandshakeStatus.Ok)
+            {
+                throw new InvalidDataException("Handshake failed.");
+            }
+
+            await stream.WriteAsync(confirmation, ct).ConfigureAwait(false);
+            return session!;
+        }
+        else
+        {
+            byte[] init = new byte[LinkHandshake.InitiationSizeInBytes];
+            await stream.ReadExactlyAsync(init, ct).ConfigureAwait(false);
+            byte[] response = new byte[LinkHandshake.ResponseSizeInBytes];
+            if (hs.ReadInitiation(init, response, out _) != HandshakeStatus.Ok)
+            {
+                throw new InvalidDataException("Handshake failed.");
+            }
+
+            await stream.WriteAsync(response, ct).ConfigureAwait(false);
+            byte[] confirmation = new byte[LinkHandshake.ConfirmationSizeInBytes];
+            await stream.ReadExactlyAsync(confirmation, ct).ConfigureAwait(false);
+            if (hs.ReadConfirmation(confirmation, out var session) != HandshakeStatus.Ok)
+            {
+                throw new InvalidDataException("Handshake failed.");
+            }
+
+            return session!;
+        }
+    }
+
+    /// <summary>One connection per peer: on a duplicate, keep the one dialed by the smaller key (both sides agree).</summary>
+    private bool Register(Peer peer)
+    {
+        while (true)
+        {
+            if (_peers.TryAdd(peer.Key, peer)) return true;
+            if (!_peers.TryGetValue(peer.Key, out var existing)) continue;
+            bool localSmaller = PublicKey.AsSpan().SequenceCompareTo(peer.Key.AsSpan()) < 0;
+            bool keepNew = peer.Outbound == localSmaller;
+            if (!keepNew) return false;
+            if (_peers.TryUpdate(peer.Key, peer, existing))
+            {
+                existing.Close();
+                return true;
+            }
+        }
+    }
+
+    private async Task ReadLoop(Peer peer, int channel, Stream stream, CancellationToken ct)
+    {
+        byte[] header = new byte[4];
+        while (!ct.IsCancellationRequested)
+        {
+            await stream.ReadExactlyAsync(header, ct).ConfigureAwait(false);
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+            if (length > ChainLimits.MaxMessageBytes)
+            {
+                Penalize(peer, _options.InvalidPenalty, "oversized message");
+                return;
+            }
+
+            byte[] payload = new byte[length];
+            await stream.ReadExactlyAsync(payload, ct).ConfigureAwait(false);
+            if (!peer.TakeToken(_time, _options))
+            {
+                Penalize(peer, _options.RateLimitPenalty, "rate limit");
+                continue;
+            }
+
+            if (channel == 0)
+            {
+                if (ConsensusMessage.TryDecode(payload, out var message, out var error))
+                {
+                    _engine.Receive(message!, peer);
+                }
+                else
+                {
+                    Penalize(peer, _options.InvalidPenalty, error!);
+                }
+            }
+            else
+            {
+                HandleTransactions(peer, payload);
+            }
+        }
+    }
+
+    private void HandleTransactions(Peer peer, byte[] payload)
+    {
+        if (!Canonical.TryParse(Canonical.Strict(TransactionBatchProto.Parser), payload, ChainLimits.MaxMessageBytes, out var batch, out var error))
+        {
+            Penalize(peer, _options.InvalidPenalty, error!);
+            return;
+        }
+
+        var txs = new List<Transaction>(batch!.Transactions.Count);
+        foreach (var p in batch.Transactions)
+        {
+            if (!Transaction.TryFromProto(p, null, out var tx, out error))
+            {
+                Penalize(peer, _options.InvalidPenalty, error!);
+                return;
+            }
+
+            txs.Add(tx!);
+        }
+
+        var results = _app.Mempool.AddRange(txs);
+        int bad = results.Count(r => r is AdmissionStatus.BadSignature or AdmissionStatus.WrongChain or AdmissionStatus.TooLarge);
+        if (bad > 0)
+        {
+            Penalize(peer, _options.InvalidPenalty * bad, "invalid transactions");
+        }
+    }
+
+    private async Task GossipLoop(CancellationToken ct)
+    {
+        var reader = _gossip.Reader;
+        var batch = new TransactionBatchProto();
+        try
+        {
+            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                batch.Transactions.Clear();
+                int bytes = 0;
+                while (bytes < 1024 * 1024 && reader.TryRead(out var tx))
+                {
+                    batch.Transactions.Add(TransactionProto.Parser.ParseFrom(tx.Encoded.Span));
+                    bytes += tx.Size;
+                }
+
+                byte[] encoded = batch.ToByteArray();
+                foreach (var p in _peers.Values)
+                {
+                    p.Send(1, encoded);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Penalize(Peer peer, int penalty, string reason)
+    {
+        InvalidMessages.Add(1);
+        Log.PeerInvalid(_logger, peer.Key.ToString(), reason);
+        if (Interlocked.Add(ref peer.ScoreField, -penalty) <= 0 && !_banned.ContainsKey(peer.Key))
+        {
+            _banned[peer.Key] = _time.GetTimestamp() + (long)(_options.BanDuration.TotalSeconds * _time.TimestampFrequency);
+            Bans.Add(1);
+            Log.PeerBanned(_logger, peer.Key.ToString(), reason);
+            peer.Close();
+        }
+    }
+
+    private sealed class Peer(PeerNetwork owner, Ed25519PublicKey key, bool outbound, MultiplexingStream mx, Stream[] streams)
+    {
+        private readonly Channel<(int Channel, byte[] Payload)> _outbox = Channel.CreateBounded<(int, byte[])>(new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.DropOldest });
+        private readonly object _bucketGate = new();
+        private double _tokens = owner._options.MessageBurst;
+        private long _lastRefill = owner._time.GetTimestamp();
+
+        public int ScoreField = owner._options.InitialScore;
+
+        public Ed25519PublicKey Key => key;
+
+        public bool Outbound => outbound;
+
+        public int Score => Volatile.Read(ref ScoreField);
+
+        public void Send(int channel, byte[] payload) => _outbox.Writer.TryWrite((channel, payload));
+
+        public bool TakeToken(TimeProvider time, PeerNetworkOptions options)
+        {
+            lock (_bucketGate)
+            {
+                long now = time.GetTimestamp();
+                _tokens = Math.Min(options.MessageBurst, _tokens + (time.GetElapsedTime(_lastRefill, now).TotalSeconds * options.MessagesPerSecond));
+                _lastRefill = now;
+                if (_tokens < 1) return false;
+                _tokens -= 1;
+                return true;
+            }
+        }
+
+        public async Task WriteLoop(CancellationToken ct)
+        {
+            await foreach (var (channel, payload) in _outbox.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                byte[] frame = new byte[4 + payload.Length];
+                BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)payload.Length);
+                payload.CopyTo(frame, 4);
+                await streams[channel].WriteAsync(frame, ct).ConfigureAwait(false);
+                await streams[channel].FlushAsync(ct).ConfigureAwait(false);
+            }
+        }
+
+        public void Close()
+        {
+            _outbox.Writer.TryComplete();
+            foreach (var s in streams) s.Dispose();
+            _ = mx.DisposeAsync().AsTask();
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Nexus.Crypto;
+
+namespace Nexus.Chain.Tests;
+
+/// <summary>Real TCP and HTTP on 127.0.0.1 with the system clock: four validators as ChainNodes in this process.</summary>
+public sealed class LoopbackNetworkTests : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "nexus-chain-net-" + Guid.NewGuid().ToString("N"));
+    private readonly List<NodeIdentity> _identities = Enumerable.Range(0, 5).Select(_ => NodeIdentity.Generate()).ToList();
+    private readonly ChainNode?[] _nodes = new ChainNode?[4];
+    private readonly List<string> _addresses = new();
+    private Genesis _genesis = null!;
+
+    public Task InitializeAsync()
+    {
+        var validators = _identities.Take(4).Select(i => new Validator(i.SigningKey.PublicKey, 10)).ToArray();
+        _genesis = new Genesis
+        {
+            ChainId = "nexus-loopback",
+            TimeUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1000,
+            Accounts = [.. _identities.Select(i => KeyValuePair.Create(i.SigningKey.PublicKey, 1_000_000UL)), KeyValuePair.Create(TestChain.Key(4).PublicKey, 1_000_000UL)],
+            Validators = validators,
+            Parameters = new ChainParameters(TestChain.Key(1000).PublicKey, 1, 50),
+        };
+        for (int i = 0; i < 4; i++)
+        {
+            _nodes[i] = StartNode(i);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private ChainNode StartNode(int i, int? port = null)
+    {
+        var node = new ChainNode(new ChainNodeOptions
+        {
+            DataDirectory = Path.Combine(_root, "n" + i),
+            Genesis = _genesis,
+            Identity = _identities[i],
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, port ?? 0),
+            Peers = _addresses.Take(i).ToArray(),
+            RpcPort = FreePort(),
+            Consensus = new TendermintOptions { CommitTimeout = TimeSpan.FromMilliseconds(50) },
+            SyncWrites = false,
+        });
+        node.Start();
+        if (port is null)
+        {
+            _addresses.Add("127.0.0.1:" + node.Network.LocalEndPoint!.Port);
+        }
+
+        return node;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var n in _nodes)
+        {
+            if (n is not null) await n.DisposeAsync();
+        }
+
+        foreach (var i in _identities) i.Dispose();
+        try { Directory.Delete(_root, true); } catch (IOException) { }
+    }
+
+    private static async Task<bool> Eventually(Func<bool> condition, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition()) return true;
+            await Task.Yield();
+            Thread.Yield();
+            await Task.Delay(20); // real sockets: polling, not timing; no duration is asserted
+        }
+
+        return condition();
+    }
+
+    private static async Task<JsonNode> Rpc(ChainNode node, string method, params object[] args)
+    {
+        using var http = new HttpClient();
+        var response = await http.PostAsJsonAsync(node.Rpc!.Url, new { jsonrpc = "2.0", id = 1, method, @params = args });
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
+    [Fact]
+    public async Task Validators_finalize_over_tcp_serve_rpc_score_bad_peers_and_a_restarted_node_catches_up()
+    {
+        Assert.True(await Eventually(() => _nodes.All(n => n!.Store.Height >= 3)), "heights: " + string.Join(",", _nodes.Select(n => n!.Store.Height)));
+
+        // JSON-RPC: subscribe to the transaction's status over WebSocket, send it over HTTP, read it back.
+        var tx = Transaction.Create(TestChain.Key(4), _genesis.ChainId, 0, _identities[4].SigningKey.PublicKey, 1234, 5);
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri(_nodes[0]!.Rpc!.Url.ToString().Replace("http", "ws", StringComparison.Ordinal)), default);
+        await ws.SendAsync(Encoding.UTF8.GetBytes($"{{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"chain_subscribe\",\"params\":[\"txStatus\",\"{tx.Hash}\"]}}"), WebSocketMessageType.Text, true, default);
+        var buffer = new byte[65536];
+        var ack = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, (await ws.ReceiveAsync(buffer, default)).Count))!;
+        Assert.NotNull(ack["result"]);
+
+        var sent = await Rpc(_nodes[3]!, "chain_sendTransaction", Convert.ToHexStringLower(tx.Encoded.Span));
+        Assert.Equal(tx.Hash.ToString(), (string?)sent["result"]!["hash"]);
+        var bad = await Rpc(_nodes[3]!, "chain_sendTransaction", "0a0b0c");
+        Assert.Equal(-32000, (int)bad["error"]!["code"]!);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var note = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, (await ws.ReceiveAsync(buffer, cts.Token)).Count))!;
+        Assert.Equal("chain_subscription", (string?)note["method"]);
+        Assert.Equal("committed", (string?)note["params"]!["result"]!["status"]);
+
+        Assert.True(await Eventually(() => _nodes.All(n => n!.Store.GetLocation(tx.Hash) is not null)));
+        var balance = await Rpc(_nodes[1]!, "chain_getBalance", _identities[4].SigningKey.PublicKey.ToString());
+        Assert.Equal("1001234", (string?)balance["result"]);
+        var got = await Rpc(_nodes[2]!, "chain_getTransaction", tx.Hash.ToString());
+        Assert.Equal("committed", (string?)got["result"]!["status"]);
+        Assert.Equal("Success", (string?)got["result"]!["receipt"]!["status"]);
+        var nonce = await Rpc(_nodes[2]!, "chain_getNonce", TestChain.Key(4).PublicKey.ToString());
+        Assert.Equal("1", (string?)nonce["result"]);
+        var proofJson = (await Rpc(_nodes[0]!, "chain_getStateProof", TestChain.Key(4).PublicKey.ToString()))["result"]!;
+        var proof = StateProof.Decode(Convert.FromHexString((string)proofJson["proof"]!));
+        var header = _nodes[0]!.Store.GetHeader(ulong.Parse((string)proofJson["height"]!))!;
+        Assert.True(proof.Verify(header.StateRoot));
+        Assert.Equal(1_000_000UL - 1239, proof.Account!.Value.Balance);
+        var block = await Rpc(_nodes[0]!, "chain_getBlockByHeight", "1");
+        Assert.Equal(_nodes[0]!.Store.GetHeader(1)!.Hash.ToString(), (string?)block["result"]!["hash"]);
+        Assert.Equal(-32601, (int)(await Rpc(_nodes[0]!, "chain_nope"))["error"]!["code"]!);
+
+        // A peer that sends malformed protobuf loses score and is banned.
+        await using (var rogueNode = new ChainNode(new ChainNodeOptions
+        {
+            DataDirectory = Path.Combine(_root, "rogue"),
+            Genesis = _genesis,
+            Identity = _identities[4],
+            Peers = [_addresses[0]],
+            SyncWrites = false,
+        }))
+        {
+            rogueNode.Start();
+            Assert.True(await Eventually(() => _nodes[0]!.Network.Peers.Any(p => p.PublicKey == _identities[4].SigningKey.PublicKey)));
+            rogueNode.Network.SendRaw(0, [0x0a, 0xff, 0xff]);
+            Assert.True(await Eventually(() => _nodes[0]!.Network.Peers.FirstOrDefault(p => p.PublicKey == _identities[4].SigningKey.PublicKey) is not { Score: 100 }));
+            for (int i = 0; i < 6; i++) rogueNode.Network.SendRaw(0, [0x12, 0x01, 0x08]);
+            Assert.True(await Eventually(() => _nodes[0]!.Network.IsBanned(_identities[4].SigningKey.PublicKey)));
+        }
+
+        // Stop a validator; the other three continue; restart it on its data directory and it catches up.
+        ulong before = _nodes[3]!.Store.Height;
+        var finalized = Enumerable.Range(1, (int)before).Select(h => _nodes[3]!.Store.GetHeader((ulong)h)!.Hash).ToArray();
+        int port = int.Parse(_addresses[3].Split(':')[1]);
+        await _nodes[3]!.DisposeAsync();
+        _nodes[3] = null;
+        Assert.True(await Eventually(() => _nodes[0]!.Store.Height >= before + 5));
+        _nodes[3] = StartNode(3, port);
+        ulong target = _nodes[0]!.Store.Height + 2;
+        Assert.True(await Eventually(() => _nodes[3]!.Store.Height >= target));
+        for (int h = 1; h <= finalized.Length; h++)
+        {
+            Assert.Equal(finalized[h - 1], _nodes[3]!.Store.GetHeader((ulong)h)!.Hash);
+            Assert.Equal(_nodes[0]!.Store.GetHeader((ulong)h)!.Hash, _nodes[3]!.Store.GetHeader((ulong)h)!.Hash);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Nexus.Hosting.Tests;
+
+/// <summary>Two real nodes on loopback TCP: the second, started with the first as a peer, connects and both learn each other's destination.</summary>
+public sealed class TwoNodeTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("nx-two-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task A_node_started_with_a_peer_connects_and_each_routes_to_the_other()
+    {
+        int portA = FreePort(), portB = FreePort();
+        var a = new NodeOptions
+        {
+            DataDirectory = Path.Combine(_dir.FullName, "a"),
+            Interfaces = [new NodeInterfaceOptions { Kind = NodeInterfaceKind.TcpServer, Endpoint = new IPEndPoint(IPAddress.Loopback, portA) }],
+        };
+        var b = new NodeOptions
+        {
+            DataDirectory = Path.Combine(_dir.FullName, "b"),
+            Interfaces =
+            [
+                new NodeInterfaceOptions { Kind = NodeInterfaceKind.TcpServer, Endpoint = new IPEndPoint(IPAddress.Loopback, portB) },
+                new NodeInterfaceOptions { Kind = NodeInterfaceKind.TcpClient, Endpoint = new IPEndPoint(IPAddress.Loopback, portA) },
+            ],
+        };
+        await using var nodeA = await NexusNode.StartAsync(a);
+        await using var nodeB = await NexusNode.StartAsync(b);
+
+        // Real sockets and the system clock: wait (bounded) for the announces to cross.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!(Knows(nodeA, nodeB) && Knows(nodeB, nodeA)))
+        {
+            await Task.Delay(100, timeout.Token);
+        }
+
+        var route = nodeA.GetStatus()["routes"]!.AsArray().Single(r => r!["destination"]!.GetValue<string>() == nodeB.Destination.Hash.ToString())!;
+        Assert.Equal(1, route["hops"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_a_one_line_start_error()
+    {
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        int port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        var options = new NodeOptions
+        {
+            DataDirectory = _dir.FullName,
+            Interfaces = [new NodeInterfaceOptions { Kind = NodeInterfaceKind.TcpServer, Endpoint = new IPEndPoint(IPAddress.Loopback, port) }],
+        };
+        var e = await Assert.ThrowsAsync<NodeStartException>(() => NexusNode.StartAsync(options));
+        Assert.Contains($"127.0.0.1:{port}", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+
+        // Nothing is left running: the same data directory starts once the port is free.
+        squatter.Stop();
+        await using var node = await NexusNode.StartAsync(options);
+    }
+
+    private static bool Knows(NexusNode node, NexusNode other) =>
+        node.GetStatus()["routes"]!.AsArray().Any(r => r!["destination"]!.GetValue<string>() == other.Destination.Hash.ToString());
+}

@@ -1,0 +1,170 @@
+using System.Text;
+
+namespace Nexus.Mesh.Tests;
+
+public class LinkTests
+{
+    private sealed class Pair : IDisposable
+    {
+        public Pair(bool lora)
+        {
+            Sim.Add("X", 0, 1);
+            Sim.Add("R", 0, 2);
+            Sim.Add("Y", 0, 3);
+            if (lora)
+            {
+                Sim.LoRa("X", "R");
+            }
+            else
+            {
+                Sim.Link("X", "R");
+            }
+
+            var (ry, yr) = Sim.Link("R", "Y");
+            YInterface = yr;
+            var y = Sim.Nodes["Y"].Transport;
+            yr.PacketReceived = (src, p) =>
+            {
+                Captured.Add(p.ToArray());
+                if (!Hold)
+                {
+                    y.ProcessInbound(src, p);
+                }
+            };
+            X = new NexusLinkManager(Sim.Nodes["X"].Transport, Sim.Nodes["X"].Identity, Sim.Time);
+            Y = new NexusLinkManager(y, Sim.Nodes["Y"].Identity, Sim.Time);
+            Y.DataReceived = (_, d) => AtY.Add(d.ToArray());
+            X.DataReceived = (_, d) => AtX.Add(d.ToArray());
+            X.Announce();
+            Sim.Run(TimeSpan.FromSeconds(5));
+            Y.Announce();
+            Sim.Run(TimeSpan.FromSeconds(30));
+        }
+
+        public Sim Sim { get; } = new();
+
+        public NexusLinkManager X { get; }
+
+        public NexusLinkManager Y { get; }
+
+        public InMemoryInterface YInterface { get; }
+
+        public List<byte[]> Captured { get; } = [];
+
+        public bool Hold { get; set; }
+
+        public List<byte[]> LinkPackets() => Captured.Where(p => Packet.Parse(p).Header.DestinationHash == Y.Destination.Hash).ToList();
+
+        public List<byte[]> AtY { get; } = [];
+
+        public List<byte[]> AtX { get; } = [];
+
+        public NexusLink Open()
+        {
+            var link = X.Open(IdentityPublicKey.FromIdentity(Sim.Nodes["Y"].Identity));
+            Sim.Run(TimeSpan.FromSeconds(10));
+            return link;
+        }
+
+        public void Dispose()
+        {
+            X.Dispose();
+            Y.Dispose();
+            Sim.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Nodes_on_different_interface_kinds_establish_a_link_and_exchange_data_nobody_else_can_read()
+    {
+        using var pair = new Pair(lora: true);
+        var link = pair.Open();
+        Assert.Equal(NexusLinkState.Established, link.State);
+        Assert.Equal(1, pair.Y.EstablishedCount);
+        Assert.Equal(1, pair.Sim.Nodes["X"].Transport.LinkCount);
+        var secret = Encoding.UTF8.GetBytes("meet at the north relay at dawn");
+        pair.Captured.Clear();
+        Assert.True(link.Send(secret));
+        pair.Sim.Run(TimeSpan.FromSeconds(5));
+        Assert.Equal(secret, pair.AtY.Single());
+
+        // What the relay and the last hop carried never shows the plaintext.
+        var wire = pair.Captured.Single(p => Packet.Parse(p).Header.DestinationHash == pair.Y.Destination.Hash);
+        Assert.DoesNotContain(Convert.ToHexString(secret), Convert.ToHexString(wire), StringComparison.Ordinal);
+
+        // The responder answers on the same link.
+        pair.Y.LinkEstablished = null;
+        Assert.False(pair.X.Rejected.ContainsKey("forged"));
+    }
+
+    [Fact]
+    public void Replayed_tampered_and_unknown_link_packets_are_dropped_and_counted()
+    {
+        using var pair = new Pair(lora: false);
+        var link = pair.Open();
+        pair.Captured.Clear();
+        Assert.True(link.Send("one"u8));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        var wire = pair.Captured.Single(p => Packet.Parse(p).Header.DestinationHash == pair.Y.Destination.Hash);
+        var y = pair.Sim.Nodes["Y"].Transport;
+
+        y.ProcessInbound(pair.YInterface, wire); // replay
+        Assert.Equal(1, pair.Y.Rejected["replayed"]);
+
+        pair.Hold = true;
+        pair.Captured.Clear();
+        Assert.True(link.Send("two"u8));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        var fresh = pair.LinkPackets().Single();
+        var tampered = (byte[])fresh.Clone();
+        tampered[^3] ^= 0x40;
+        y.ProcessInbound(pair.YInterface, tampered);
+        Assert.Equal(1, pair.Y.Rejected["forged"]);
+        y.ProcessInbound(pair.YInterface, fresh); // the untouched packet still opens: forgeries do not move the window
+        Assert.Equal(2, pair.AtY.Count);
+
+        var unknown = (byte[])wire.Clone();
+        unknown[Packet.Parse(wire).Header.Size + 1] ^= 1; // another link id
+        y.ProcessInbound(pair.YInterface, unknown);
+        Assert.Equal(1, pair.Y.Rejected["unknown_link"]);
+        Assert.Equal(2, pair.AtY.Count);
+    }
+
+    [Fact]
+    public void Packets_reordered_beyond_the_replay_window_are_dropped()
+    {
+        using var pair = new Pair(lora: false);
+        var link = pair.Open();
+        pair.Hold = true; // capture without delivering, then deliver out of order
+        pair.Captured.Clear();
+        for (var i = 0; i < 2100; i++)
+        {
+            Assert.True(link.Send(i == 0 ? "first"u8 : "x"u8));
+        }
+
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        var packets = pair.LinkPackets();
+        Assert.Equal(2100, packets.Count);
+        var y = pair.Sim.Nodes["Y"].Transport;
+        foreach (var p in packets.Skip(1))
+        {
+            y.ProcessInbound(pair.YInterface, p);
+        }
+
+        Assert.Equal(2099, pair.AtY.Count);
+        y.ProcessInbound(pair.YInterface, packets[0]); // 2099 counters behind the newest: outside the 2048 window
+        Assert.Equal(1, pair.Y.Rejected["too_old"]);
+    }
+
+    [Fact]
+    public void A_link_to_an_identity_nobody_announced_never_establishes()
+    {
+        using var pair = new Pair(lora: false);
+        using var impostor = Nexus.Crypto.NodeIdentity.Generate();
+        // No node holds this identity: the path request goes unanswered and nothing establishes.
+        var link = pair.X.Open(IdentityPublicKey.FromIdentity(impostor));
+        pair.Sim.Run(TimeSpan.FromSeconds(10));
+        Assert.NotEqual(NexusLinkState.Established, link.State);
+        Assert.Equal(0, pair.Y.EstablishedCount);
+    }
+}
