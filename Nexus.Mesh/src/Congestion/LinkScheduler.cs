@@ -439,18 +439,18 @@ public sealed class LinkScheduler
     private sealed class Level
     {
         private readonly List<Hash128> _order = [];
-        private readonly Dictionary<Hash128, Queue<ScheduledPacket>> _queues = [];
+        private readonly Dictionary<Hash128, PacketDeque> _queues = [];
         private int _cursor;
 
         public int Count { get; private set; }
 
-        public Dictionary<Hash128, Queue<ScheduledPacket>> Queues => _queues;
+        public Dictionary<Hash128, PacketDeque> Queues => _queues;
 
         public void Enqueue(ScheduledPacket packet)
         {
             if (!_queues.TryGetValue(packet.Neighbour, out var queue))
             {
-                queue = new Queue<ScheduledPacket>();
+                queue = new PacketDeque();
                 _queues.Add(packet.Neighbour, queue);
                 _order.Add(packet.Neighbour);
             }
@@ -509,8 +509,8 @@ public sealed class LinkScheduler
 
         public ScheduledPacket? RemoveNewest()
         {
-            // The tail of the most recently served neighbour's FIFO with the most bytes queued.
-            Queue<ScheduledPacket>? longest = null;
+            // The newest packet of the neighbour with the most packets queued in this class.
+            PacketDeque? longest = null;
             Hash128 key = default;
             foreach (var neighbour in _order)
             {
@@ -527,22 +527,7 @@ public sealed class LinkScheduler
                 return null;
             }
 
-            // Queue<T> has no tail removal: rotate the queue once, keeping all but the last.
-            int count = longest.Count;
-            ScheduledPacket? last = null;
-            for (int i = 0; i < count; i++)
-            {
-                var item = longest.Dequeue();
-                if (i == count - 1)
-                {
-                    last = item;
-                }
-                else
-                {
-                    longest.Enqueue(item);
-                }
-            }
-
+            var last = longest.RemoveLast();
             Count--;
             if (longest.Count == 0)
             {

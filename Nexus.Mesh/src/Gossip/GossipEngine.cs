@@ -389,29 +389,41 @@ public sealed class GossipEngine : IGossipPublisher, IDisposable
         Span<byte> salt = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(salt, Round);
         Span<byte> digest = stackalloc byte[GossipItem.MaxKeyLength + 8];
-        for (int slice = first; slice <= last; slice++)
+
+        // One pass assigns every item to its slice; each slice's filter is then built from its own items.
+        int span = last - first + 1;
+        var counts = new int[span];
+        var sliceOf = new int[_scratch.Count];
+        for (int i = 0; i < _scratch.Count; i++)
         {
-            int count = 0;
-            foreach (var item in _scratch)
+            int slice = slices == 1 ? 0 : GossipMessage.SliceOf(_scratch[i].Key.Span, slices);
+            sliceOf[i] = slice;
+            if (slice >= first && slice <= last)
             {
-                if (slices == 1 || GossipMessage.SliceOf(item.Key.Span, slices) == slice)
-                {
-                    count++;
-                }
+                counts[slice - first]++;
             }
+        }
 
-            int n = Math.Max(1, count);
+        var filters = new BloomFilter[span];
+        for (int j = 0; j < span; j++)
+        {
+            int n = Math.Max(1, counts[j]);
             int m = Math.Min(BloomFilter.OptimalBitCount(n, _options.FalsePositiveRate), maxBits);
-            var filter = new BloomFilter(m, BloomFilter.OptimalHashCount(m, n), salt);
-            foreach (var item in _scratch)
-            {
-                if (slices == 1 || GossipMessage.SliceOf(item.Key.Span, slices) == slice)
-                {
-                    filter.Add(digest[..item.WriteDigest(digest)]);
-                }
-            }
+            filters[j] = new BloomFilter(m, BloomFilter.OptimalHashCount(m, n), salt);
+        }
 
-            var bytes = GossipMessage.WriteSummary(new GossipSummary(topic.Id, Round, (ushort)slice, (ushort)slices, isPull, filter));
+        for (int i = 0; i < _scratch.Count; i++)
+        {
+            int slice = sliceOf[i];
+            if (slice >= first && slice <= last)
+            {
+                filters[slice - first].Add(digest[.._scratch[i].WriteDigest(digest)]);
+            }
+        }
+
+        for (int j = 0; j < span; j++)
+        {
+            var bytes = GossipMessage.WriteSummary(new GossipSummary(topic.Id, Round, (ushort)(first + j), (ushort)slices, isPull, filters[j]));
             Enqueue(id, neighbour, new Outbound(topic.Tier, topic.Id, GossipMessageKind.Summary, bytes));
         }
     }
