@@ -54,7 +54,7 @@ internal sealed class Simulation : IDisposable
 
     public ILedgerStore[] LedgerStores { get; }
 
-    public EconomicsOptions Options { get; } = new();
+    public EconomicsOptions Options { get; } = new() { MaxResponderDepositMicroNxs = ulong.MaxValue };
 
     public string? DataRoot { get; }
 
@@ -110,7 +110,9 @@ internal sealed class Simulation : IDisposable
     /// <summary>Opens a channel i → j with deposits and runs the handshake.</summary>
     public async Task<PaymentChannel> Open(int i, int j, ulong depositI, ulong depositJ, ChannelTerms terms)
     {
-        var channel = await Nodes[i].OpenChannelAsync(Hashes[j], depositI, depositJ, terms);
+        // A deterministic nonce, so channel ids (and with them every lottery outcome) replay exactly.
+        var nonce = Hash128.Truncate(Blake3.Hash([.. Hashes[i].ToArray(), .. Hashes[j].ToArray()]));
+        var channel = await Nodes[i].OpenChannelAsync(Hashes[j], depositI, depositJ, terms, nonce);
         await Pump();
         Assert.Equal(ChannelStatus.Open, channel.Status);
         return channel;

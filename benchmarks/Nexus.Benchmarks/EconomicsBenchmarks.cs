@@ -70,58 +70,83 @@ public class SettlementValidationBenchmarks
     }
 }
 
-/// <summary>Dual-signed channel updates between two in-process nodes (sign, verify, store, sign, verify, store).</summary>
+/// <summary>Dual-signed channel updates between in-process nodes (sign, verify, store, sign, verify, store).</summary>
 [MemoryDiagnoser]
 public class ChannelUpdateBenchmarks
 {
     private const int Updates = 200;
-    private readonly InMemoryEconomicsNetwork _network = new();
-    private EconomicsNode _payer = null!;
-    private EconomicsNode _payee = null!;
-    private Ed25519PrivateKey _payerKey = null!;
-    private Ed25519PrivateKey _payeeKey = null!;
-    private ChannelId _channel;
+    private Pair[] _pairs = [];
 
     [GlobalSetup]
-    public void Setup()
-    {
-        _payerKey = Ed25519PrivateKey.Import(Enumerable.Repeat((byte)1, 32).ToArray());
-        _payeeKey = Ed25519PrivateKey.Import(Enumerable.Repeat((byte)2, 32).ToArray());
-        var payerHash = Hash128.Parse("11111111111111111111111111111111");
-        var payeeHash = Hash128.Parse("22222222222222222222222222222222");
-        var keys = new ChannelKeyCache();
-        keys.Learn(payerHash, _payerKey.PublicKey);
-        keys.Learn(payeeHash, _payeeKey.PublicKey);
-        _payer = new EconomicsNode(_payerKey, payerHash, _network.CreateTransport(payerHash), _network.CreateGossip(payerHash), keys: keys);
-        _payee = new EconomicsNode(_payeeKey, payeeHash, _network.CreateTransport(payeeHash), _network.CreateGossip(payeeHash), keys: keys);
-        _network.Attach(_payer);
-        _network.Attach(_payee);
-        var channel = _payer.OpenChannelAsync(payeeHash, ulong.MaxValue / 2, 0, new ChannelTerms(WinProbability.FromOdds(100), 5)).AsTask().GetAwaiter().GetResult();
-        _network.RunChannelMessagesAsync().AsTask().GetAwaiter().GetResult();
-        _channel = channel.Id;
-    }
+    public void Setup() => _pairs = [new Pair(1), new Pair(2)];
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _payer.Dispose();
-        _payee.Dispose();
-        _payerKey.Dispose();
-        _payeeKey.Dispose();
+        foreach (var pair in _pairs)
+        {
+            pair.Dispose();
+        }
     }
 
-    /// <summary>One payment = UpdateRequest + UpdateAccept: 2 signatures, 2 verifications, 2 stored snapshots.</summary>
+    /// <summary>One channel: one payment = UpdateRequest + UpdateAccept: 2 signatures, 2 verifications, 2 stored snapshots.</summary>
     [Benchmark(OperationsPerInvoke = Updates)]
-    public async Task<int> Payment_update_round_trip()
+    public Task<int> Payment_update_round_trip() => _pairs[0].Run(Updates);
+
+    /// <summary>Two independent channels (two node pairs) updating at once, one per core.</summary>
+    [Benchmark(OperationsPerInvoke = 2 * Updates)]
+    public async Task<int> Payment_updates_two_channels_in_parallel()
     {
-        int delivered = 0;
-        for (int i = 0; i < Updates; i++)
+        var runs = await Task.WhenAll(Task.Run(() => _pairs[0].Run(Updates)), Task.Run(() => _pairs[1].Run(Updates)));
+        return runs[0] + runs[1];
+    }
+
+    private sealed class Pair : IDisposable
+    {
+        private readonly InMemoryEconomicsNetwork _network = new();
+        private readonly EconomicsNode _payer;
+        private readonly EconomicsNode _payee;
+        private readonly Ed25519PrivateKey _payerKey;
+        private readonly Ed25519PrivateKey _payeeKey;
+        private readonly ChannelId _channel;
+
+        public Pair(byte seed)
         {
-            await _payer.PayAsync(_channel, 1);
-            delivered += await _network.RunChannelMessagesAsync();
+            _payerKey = Ed25519PrivateKey.Import(Enumerable.Repeat(seed, 32).ToArray());
+            _payeeKey = Ed25519PrivateKey.Import(Enumerable.Repeat((byte)(seed + 100), 32).ToArray());
+            var payerHash = new Hash128(Enumerable.Repeat(seed, 16).ToArray());
+            var payeeHash = new Hash128(Enumerable.Repeat((byte)(seed + 100), 16).ToArray());
+            var keys = new ChannelKeyCache();
+            keys.Learn(payerHash, _payerKey.PublicKey);
+            keys.Learn(payeeHash, _payeeKey.PublicKey);
+            _payer = new EconomicsNode(_payerKey, payerHash, _network.CreateTransport(payerHash), _network.CreateGossip(payerHash), keys: keys);
+            _payee = new EconomicsNode(_payeeKey, payeeHash, _network.CreateTransport(payeeHash), _network.CreateGossip(payeeHash), keys: keys);
+            _network.Attach(_payer);
+            _network.Attach(_payee);
+            var channel = _payer.OpenChannelAsync(payeeHash, ulong.MaxValue / 2, 0, new ChannelTerms(WinProbability.FromOdds(100), 5)).AsTask().GetAwaiter().GetResult();
+            _network.RunChannelMessagesAsync().AsTask().GetAwaiter().GetResult();
+            _channel = channel.Id;
         }
 
-        return delivered;
+        public async Task<int> Run(int updates)
+        {
+            int delivered = 0;
+            for (int i = 0; i < updates; i++)
+            {
+                await _payer.PayAsync(_channel, 1);
+                delivered += await _network.RunChannelMessagesAsync();
+            }
+
+            return delivered;
+        }
+
+        public void Dispose()
+        {
+            _payer.Dispose();
+            _payee.Dispose();
+            _payerKey.Dispose();
+            _payeeKey.Dispose();
+        }
     }
 }
 

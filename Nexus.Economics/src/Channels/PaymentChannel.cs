@@ -70,6 +70,8 @@ public sealed class PaymentChannel
 
     internal ulong HighestSigned { get; set; }
 
+    internal Hash128 OpenNonce { get; set; }
+
     internal WinClaimVerifier? Verifier { get; set; }
 
     internal LinkedList<Intent> Queue { get; } = new();
@@ -87,6 +89,7 @@ public sealed class PaymentChannel
         CloseDeadline = snapshot.CloseDeadlineUnixMilliseconds == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(snapshot.CloseDeadlineUnixMilliseconds);
         HighestSigned = snapshot.HighestSignedSequence;
         Pending = snapshot.Pending;
+        OpenNonce = snapshot.OpenNonce;
     }
 
     internal ChannelSnapshot ToSnapshot() => new()
@@ -102,8 +105,14 @@ public sealed class PaymentChannel
         HighestSignedSequence = HighestSigned,
         Pending = Pending,
         LastSettlement = LastSettlement,
+        OpenNonce = OpenNonce,
     };
 
     /// <summary>Something this side wants to propose once no other proposal is in flight.</summary>
-    internal sealed record Intent(ChannelUpdateKind Kind, ulong Amount, ChannelTerms Terms, WinClaim? Claim);
+    /// <param name="Kind">Why.</param>
+    /// <param name="Amount">μNXS to pay (Payment only).</param>
+    /// <param name="Terms">The terms to sign under (the new ones for a Terms update).</param>
+    /// <param name="Claim">The win claim (Win only).</param>
+    /// <param name="Retry">Proposed again after a sequence collision: goes to the next sequence of this side's parity.</param>
+    internal sealed record Intent(ChannelUpdateKind Kind, ulong Amount, ChannelTerms Terms, WinClaim? Claim, bool Retry = false);
 }

@@ -205,6 +205,7 @@ public sealed class EconomicsNode : IDisposable
             {
                 Channel = id, LocalSide = side, Status = ChannelStatus.Opening, Terms = terms,
                 OpeningBalanceA = state.BalanceA, Latest = state, LastUpdateUnixMilliseconds = Now.ToUnixTimeMilliseconds(),
+                OpenNonce = nonceHash,
             });
             channel.AttachClock(_time);
             Persist(channel);
@@ -398,7 +399,8 @@ public sealed class EconomicsNode : IDisposable
 
     /// <summary>
     /// Periodic work (call every gossip round): closes channels whose dispute window ended, with the
-    /// highest dual-signed state seen.
+    /// highest dual-signed state seen; with <see cref="EconomicsOptions.AutoAdjustDifficulty"/>, proposes
+    /// the adaptive p for channels whose relayed traffic moved it by a factor of 2 or more.
     /// </summary>
     /// <param name="cancellationToken">Cancels sends.</param>
     /// <returns>Completes when done.</returns>
@@ -408,6 +410,18 @@ public sealed class EconomicsNode : IDisposable
         {
             foreach (var c in _channels.Values)
             {
+                if (_options.AutoAdjustDifficulty && c.Status == ChannelStatus.Open && c.Pending is null && c.Queue.Count == 0
+                    && c.Difficulty.ObservedPacketsPerMinute > 0)
+                {
+                    var suggested = c.Difficulty.Probability;
+                    ulong current = c.Terms.Probability.Target;
+                    if (suggested.Target / 2 >= current || suggested.Target <= current / 2)
+                    {
+                        c.Queue.AddLast(new PaymentChannel.Intent(ChannelUpdateKind.Terms, 0, c.Terms with { Probability = suggested }, null));
+                        ProposeNext(c);
+                    }
+                }
+
                 if (c.Status == ChannelStatus.Closing && c.CloseDeadline <= Now)
                 {
                     c.Status = ChannelStatus.Closed;
@@ -441,6 +455,10 @@ public sealed class EconomicsNode : IDisposable
                 else if (c.Status == ChannelStatus.Open)
                 {
                     ProposeNext(c);
+                }
+                else if (c.Status == ChannelStatus.Opening)
+                {
+                    Send(c.Peer, ChannelMessage.OpenRequest(c.OpenNonce, c.Terms, c.Latest));
                 }
             }
         }
@@ -553,6 +571,10 @@ public sealed class EconomicsNode : IDisposable
             c.Queue.RemoveFirst();
             var intent = node.Value;
             ulong sequence = Math.Max(c.Latest.Sequence, c.HighestSigned) + 1;
+            if (intent.Retry && (sequence % 2 == 1) != (c.LocalSide == ChannelParty.A))
+            {
+                sequence++; // after a collision party a retries on odd, party b on even sequences: they cannot collide again
+            }
             ChannelState state;
             ChannelTerms terms = c.Terms;
             switch (intent.Kind)
@@ -635,7 +657,7 @@ public sealed class EconomicsNode : IDisposable
 
         bool accept = _options.AcceptChannel is { } policy
             ? policy(from, state.BalanceOf(localSide), state.BalanceOf(peerSide), m.Terms)
-            : EconomicsOptions.WithinBounds(m.Terms.Probability);
+            : EconomicsOptions.WithinBounds(m.Terms.Probability) && state.BalanceOf(localSide) <= _options.MaxResponderDepositMicroNxs;
         if (!accept || _byPeer.ContainsKey(from))
         {
             Dropped(from, "open-refused");
@@ -708,7 +730,9 @@ public sealed class EconomicsNode : IDisposable
             return;
         }
 
-        if (!Keys.TryGet(from, out var peerKey) || !state.VerifySignature(c.PeerSide, peerKey, m.Terms))
+        Span<byte> digest = stackalloc byte[Hash256.SizeInBytes];
+        state.WriteSigningDigest(m.Terms, digest); // one digest for the check and for our signature
+        if (!Keys.TryGet(from, out var peerKey) || !peerKey.Verify(digest, state.SignatureOf(c.PeerSide)))
         {
             Reject(from, m, ChannelRejectReason.BadSignature);
             return;
@@ -779,19 +803,34 @@ public sealed class EconomicsNode : IDisposable
                 break;
         }
 
-        c.Latest = state.Sign(c.LocalSide, _key, m.Terms);
+        if (c.Pending is { } stale)
+        {
+            // Our own proposal is below this one: the peer will refuse it; propose it again above.
+            Requeue(c, stale);
+            c.Pending = null;
+        }
+
+        c.Latest = state.WithSignature(c.LocalSide, _key.Sign(digest));
         ApplyTerms(c, m.Terms);
         c.HighestSigned = state.Sequence;
         c.LastUpdate = Now;
         Persist(c); // write-ahead: the dual-signed state is stored before our signature leaves
         _metrics.ChannelUpdates.Add(1);
         Send(from, ChannelMessage.UpdateAccept(m.Terms, c.Latest));
+        ProposeNext(c);
+    }
+
+    // Puts a refused proposal back at the head of the queue as a retry (amount relative to the current latest state).
+    private static void Requeue(PaymentChannel c, PendingUpdate pending)
+    {
+        ulong amount = pending.Kind == ChannelUpdateKind.Payment ? c.LocalBalance - pending.State.BalanceOf(c.LocalSide) : 0;
+        c.Queue.AddFirst(new PaymentChannel.Intent(pending.Kind, amount, pending.Terms, pending.Claim, Retry: true));
     }
 
     private void OnUpdateAccept(Hash128 from, in ChannelMessage m)
     {
         if (!_channels.TryGetValue(m.Channel, out var c) || c.Peer != from || c.Pending is not { } pending
-            || !pending.State.ContentEquals(m.State) || pending.Terms != m.Terms
+            || !pending.State.ContentEquals(m.State) || pending.Terms != m.Terms || pending.State.Sequence <= c.Latest.Sequence
             || pending.State.SignatureOf(c.LocalSide) != m.State.SignatureOf(c.LocalSide))
         {
             Dropped(from, "accept-unexpected");
@@ -827,7 +866,7 @@ public sealed class EconomicsNode : IDisposable
         Dropped(from, "proposal-rejected-" + m.Reason.ToString());
         if (m.Reason == ChannelRejectReason.SequenceReused)
         {
-            c.Queue.AddFirst(new PaymentChannel.Intent(pending.Kind, pending.Kind == ChannelUpdateKind.Payment ? c.LocalBalance - pending.State.BalanceOf(c.LocalSide) : 0, pending.Terms, pending.Claim));
+            Requeue(c, pending);
         }
 
         ProposeNext(c);

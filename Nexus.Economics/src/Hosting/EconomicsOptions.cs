@@ -27,6 +27,14 @@ public sealed class EconomicsOptions
     /// <summary>The length of one gossip round; default 60 s, so 2,880 rounds ≈ 48 h.</summary>
     public TimeSpan GossipRoundLength { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// When true, <see cref="EconomicsNode.TickAsync"/> proposes the p that <see cref="AdaptiveDifficulty"/>
+    /// suggests for a channel on which this node relayed packets in the last 5 minutes, once the suggestion
+    /// differs from the channel's p by at least a factor of 2 (the change still needs the peer's signature).
+    /// Default false.
+    /// </summary>
+    public bool AutoAdjustDifficulty { get; set; }
+
     /// <summary>How many forwarded packets each channel's claim verifier remembers; default 4,096.</summary>
     public int ForwardedPacketMemory { get; set; } = 4_096;
 
@@ -34,8 +42,16 @@ public sealed class EconomicsOptions
     public int ClaimQueueCapacity { get; set; } = 256;
 
     /// <summary>
+    /// The largest opening balance, μNXS, this node lets a peer assign to it in an OpenRequest under the
+    /// default policy (opening deposits are promises, not locked funds: spec section 2). Default 0: a
+    /// peer may open a channel it funds, not one that commits this node.
+    /// </summary>
+    public ulong MaxResponderDepositMicroNxs { get; set; }
+
+    /// <summary>
     /// Decides whether to accept a peer's channel: (peer, our opening balance, peer's opening balance,
-    /// terms). Default: accept when the win probability is within [1/10,000, 1/5].
+    /// terms). Default: accept when the win probability is within [1/10,000, 1/5] and our opening
+    /// balance is at most <see cref="MaxResponderDepositMicroNxs"/>.
     /// </summary>
     public Func<Nexus.Crypto.Hash128, ulong, ulong, ChannelTerms, bool>? AcceptChannel { get; set; }
 

@@ -24,7 +24,7 @@ public sealed record PendingUpdate(ChannelUpdateKind Kind, ChannelTerms Terms, C
 
 /// <summary>
 /// Everything one side must not forget about a channel, stored before any signature it made is
-/// released (write-ahead). Fixed 805-byte binary form (version 1), all integers little-endian:
+/// released (write-ahead). Fixed 821-byte binary form (version 1), all integers little-endian:
 /// <code>
 ///   0  u8   version = 1
 ///   1  16   channel_id
@@ -42,12 +42,13 @@ public sealed record PendingUpdate(ChannelUpdateKind Kind, ChannelTerms Terms, C
 /// 285  200  pending state
 /// 485  128  pending claim
 /// 613  192  last settlement
+/// 805  16   the channel-id nonce of the OpenRequest
 /// </code>
 /// </summary>
 public sealed record ChannelSnapshot
 {
-    /// <summary>Size of the binary form: 805 bytes.</summary>
-    public const int SizeInBytes = 805;
+    /// <summary>Size of the binary form: 821 bytes.</summary>
+    public const int SizeInBytes = 821;
 
     /// <summary>The channel id.</summary>
     public required ChannelId Channel { get; init; }
@@ -82,14 +83,17 @@ public sealed record ChannelSnapshot
     /// <summary>The last dual-signed settlement, if any.</summary>
     public SettlementRecord? LastSettlement { get; init; }
 
-    /// <summary>Writes the 805-byte binary form.</summary>
-    /// <param name="destination">At least 805 bytes.</param>
-    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than 805 bytes.</exception>
+    /// <summary>The 16-byte nonce the channel id was derived from (the opener resends its OpenRequest with it).</summary>
+    public Nexus.Crypto.Hash128 OpenNonce { get; init; }
+
+    /// <summary>Writes the 821-byte binary form.</summary>
+    /// <param name="destination">At least 821 bytes.</param>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than 821 bytes.</exception>
     public void WriteTo(Span<byte> destination)
     {
         if (destination.Length < SizeInBytes)
         {
-            throw new ArgumentException("A channel snapshot needs 805 bytes.", nameof(destination));
+            throw new ArgumentException("A channel snapshot needs 821 bytes.", nameof(destination));
         }
 
         destination[..SizeInBytes].Clear();
@@ -124,10 +128,11 @@ public sealed record ChannelSnapshot
         }
 
         destination[267] = flags;
+        OpenNonce.WriteTo(destination[805..]);
     }
 
     /// <summary>The binary form as a new array.</summary>
-    /// <returns>805 bytes.</returns>
+    /// <returns>821 bytes.</returns>
     public byte[] ToArray()
     {
         var bytes = new byte[SizeInBytes];
@@ -136,7 +141,7 @@ public sealed record ChannelSnapshot
     }
 
     /// <summary>Reads the binary form; never throws.</summary>
-    /// <param name="source">Exactly 805 bytes.</param>
+    /// <param name="source">Exactly 821 bytes.</param>
     /// <param name="snapshot">The snapshot, or null.</param>
     /// <returns>False when the bytes are not a version-1 snapshot.</returns>
     public static bool TryRead(ReadOnlySpan<byte> source, out ChannelSnapshot? snapshot)
@@ -191,6 +196,7 @@ public sealed record ChannelSnapshot
             HighestSignedSequence = BinaryPrimitives.ReadUInt64LittleEndian(source[259..]),
             Pending = pending,
             LastSettlement = settlement,
+            OpenNonce = new Nexus.Crypto.Hash128(source.Slice(805, 16)),
         };
         return true;
     }

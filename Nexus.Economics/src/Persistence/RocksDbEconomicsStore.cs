@@ -5,7 +5,7 @@ namespace Nexus.Economics;
 
 /// <summary>
 /// <see cref="IChannelStore"/> and <see cref="ILedgerStore"/> in one RocksDB database under the
-/// node's data directory. Keys: <c>'c' ‖ channel_id (16)</c> → the 805-byte
+/// node's data directory. Keys: <c>'c' ‖ channel_id (16)</c> → the 821-byte
 /// <see cref="ChannelSnapshot"/>; <c>'s' ‖ settlement_hash (32)</c> → the 192-byte
 /// <see cref="SettlementRecord"/>. Every write is synchronous (fsync of the write-ahead log before
 /// returning), so a snapshot saved before a signature is sent survives a crash or power cut.
