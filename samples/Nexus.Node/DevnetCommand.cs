@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Nexus.Crypto;
 using Nexus.Hosting;
 using Spectre.Console;
 
@@ -100,6 +101,12 @@ internal sealed class DevnetException(string message) : Exception(message);
 /// <summary>One devnet run: the node processes and the phases.</summary>
 internal sealed class Devnet(DevnetSettings settings, TextWriter output) : IAsyncDisposable
 {
+    /// <summary>Every devnet account's genesis balance: 1,000,000 μNXS.</summary>
+    public const long GenesisBalance = 1_000_000;
+
+    /// <summary>The devnet's lottery odds: p = 1/10, so a few hundred relayed packets give wins.</summary>
+    public const int WinOdds = 10;
+
     private readonly List<Process> _processes = [];
     private readonly List<string> _dirs = [];
     private readonly IAnsiConsole _console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
@@ -129,7 +136,8 @@ internal sealed class Devnet(DevnetSettings settings, TextWriter output) : IAsyn
             await CallAsync(i, "traffic", new JsonObject { ["destinations"] = targets, ["packets"] = settings.Packets }, cancellationToken).ConfigureAwait(false);
         }
 
-        bool delivered = await PhaseAsync("traffic delivered", s => Counter(s, "traffic_done"), 1, cancellationToken).ConfigureAwait(false);
+        // Done when every node has sent its packets and every relay has played them and finished its channel updates.
+        bool delivered = await PhaseAsync("traffic delivered", s => Counter(s, "traffic_done") == 1 && Counter(s, "econ_backlog") == 0 ? 1 : 0, 1, cancellationToken).ConfigureAwait(false);
         var afterTraffic = await StatusesAsync(cancellationToken).ConfigureAwait(false);
         long wins = afterTraffic.Sum(s => Counter(s, "lottery_wins"));
         if (!delivered || wins == 0 && settings.Nodes > 2)
@@ -143,7 +151,7 @@ internal sealed class Devnet(DevnetSettings settings, TextWriter output) : IAsyn
             await CallAsync(i, "settle", null, cancellationToken).ConfigureAwait(false);
         }
 
-        bool settled = await WaitAsync("ledgers agree", all => all.All(s => Counter(s, "open_settlements") == 0) && all.Select(BalancesKey).Distinct(StringComparer.Ordinal).Count() == 1 && BalancesKey(all[0]).Length > 0, cancellationToken).ConfigureAwait(false);
+        bool settled = await WaitAsync("ledgers agree", all => all.All(s => Counter(s, "open_settlements") == 0 && Counter(s, "unsettled_channels") == 0) && all.Select(BalancesKey).Distinct(StringComparer.Ordinal).Count() == 1 && BalancesKey(all[0]).Length > 0, cancellationToken).ConfigureAwait(false);
         return Summary(await StatusesAsync(cancellationToken).ConfigureAwait(false), settled ? null : "ledgers did not converge");
     }
 
@@ -152,13 +160,32 @@ internal sealed class Devnet(DevnetSettings settings, TextWriter output) : IAsyn
         string host = Environment.ProcessPath ?? "dotnet";
         bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
         var edges = settings.Edges().ToList();
+
+        // Identities first: every node's ledger starts from the same genesis balances, keyed by identity hash.
+        var accounts = new List<string>();
         for (int i = 0; i < settings.Nodes; i++)
         {
             string dir = Path.Combine(_root!, $"node{i}");
             Directory.CreateDirectory(dir);
             _dirs.Add(dir);
+            string identityPath = Path.Combine(dir, "identity");
+            using var identity = File.Exists(identityPath) ? IdentityFile.Load(identityPath) : NodeIdentity.Generate();
+            if (!File.Exists(identityPath))
+            {
+                IdentityFile.Save(identity, identityPath);
+            }
+
+            accounts.Add(identity.ToString());
+        }
+
+        string genesis = string.Join(", ", accounts.Select(a => $"\"{a}\" = {GenesisBalance.ToString(CultureInfo.InvariantCulture)}"));
+        for (int i = 0; i < settings.Nodes; i++)
+        {
+            string dir = _dirs[i];
             var config = new StringBuilder();
             config.AppendLine("announce_interval_s = 5");
+            config.AppendLine(CultureInfo.InvariantCulture, $"win_odds = {WinOdds}");
+            config.AppendLine(CultureInfo.InvariantCulture, $"genesis_balances = {{ {genesis} }}");
             config.AppendLine(CultureInfo.InvariantCulture, $"[[interfaces]]\ntype = \"tcp_server\"\nlisten = \"127.0.0.1:{settings.BasePort + i}\"");
             foreach (var (_, to) in edges.Where(e => e.From == i))
             {

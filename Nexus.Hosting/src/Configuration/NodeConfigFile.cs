@@ -19,6 +19,10 @@ namespace Nexus.Hosting;
 /// announce_interval_s = 1800
 /// metrics = "127.0.0.1:9464"             # Prometheus text endpoint; absent = off
 /// trusted_peers = ["&lt;32 hex digits&gt;"]  # identity hashes
+/// win_odds = 1000                        # relay lottery p = 1/1000 on channels this node opens (5..10000)
+/// channel_deposit_unxs = 100000          # each side's opening balance, μNXS
+/// auto_open_channels = true              # open a channel with every direct nexus.node neighbour
+/// genesis_balances = { "&lt;identity hash&gt;" = 1000000 }  # ledger base, μNXS; same on every node
 ///
 /// [[interfaces]]
 /// type = "tcp_server"                    # tcp_server | tcp_client | udp | serial
@@ -33,7 +37,8 @@ namespace Nexus.Hosting;
 public static class NodeConfigFile
 {
     private static readonly string[] TopLevelKeys =
-        ["data_dir", "identity", "control_socket", "price_per_packet_unxs", "announce_interval_s", "metrics", "trusted_peers", "interfaces"];
+        ["data_dir", "identity", "control_socket", "price_per_packet_unxs", "announce_interval_s", "metrics", "trusted_peers", "interfaces",
+         "win_odds", "channel_deposit_unxs", "auto_open_channels", "genesis_balances"];
 
     /// <summary>The largest configuration file read: 1 MiB.</summary>
     public const int MaxFileBytes = 1 << 20;
@@ -195,6 +200,45 @@ public static class NodeConfigFile
             }
 
             options = options with { TrustedPeers = list };
+        }
+
+        if (root.TryGetValue("win_odds", out var odds))
+        {
+            options = options with { WinOdds = (ulong)Integer(odds, source, "win_odds", 5, 10_000) };
+        }
+
+        if (root.TryGetValue("channel_deposit_unxs", out var deposit))
+        {
+            options = options with { ChannelDepositMicroNxs = (ulong)Integer(deposit, source, "channel_deposit_unxs", 0, long.MaxValue) };
+        }
+
+        if (root.TryGetValue("auto_open_channels", out var autoOpen))
+        {
+            options = options with
+            {
+                AutoOpenChannels = autoOpen as bool? ?? throw new NodeConfigException($"{source}: auto_open_channels: expected true or false."),
+            };
+        }
+
+        if (root.TryGetValue("genesis_balances", out var genesis))
+        {
+            if (genesis is not Dictionary<string, object?> table)
+            {
+                throw new NodeConfigException($"{source}: genesis_balances: expected a table of identity hash = μNXS.");
+            }
+
+            var balances = new Dictionary<Hash128, ulong>();
+            foreach (var (account, amount) in table)
+            {
+                if (!Hash128.TryParse(account, out var hash))
+                {
+                    throw new NodeConfigException($"{source}: genesis_balances: '{account}' is not an identity hash (32 hex digits).");
+                }
+
+                balances[hash] = (ulong)Integer(amount, source, $"genesis_balances.{account}", 0, long.MaxValue);
+            }
+
+            options = options with { GenesisBalances = balances };
         }
 
         if (root.TryGetValue("interfaces", out var interfaces))

@@ -44,6 +44,29 @@ public sealed record NodeOptions
     /// <summary>The price this node charges per relayed packet, in μNXS (default 10).</summary>
     public ulong PricePerPacketMicroNxs { get; init; } = 10;
 
+    /// <summary>
+    /// The relay-lottery odds this node offers on the channels it opens: p = 1 / odds (default 1,000;
+    /// the channel protocol accepts 5 to 10,000). A win pays <see cref="PricePerPacketMicroNxs"/> × odds.
+    /// </summary>
+    public ulong WinOdds { get; init; } = 1_000;
+
+    /// <summary>Each side's opening balance of a channel this node opens with a direct neighbour, μNXS (default 100,000).</summary>
+    public ulong ChannelDepositMicroNxs { get; init; } = 100_000;
+
+    /// <summary>
+    /// Whether the node opens a payment channel with every direct neighbour that announces a
+    /// <c>nexus.node</c> destination (default true). Only the side with the lower identity hash opens.
+    /// </summary>
+    public bool AutoOpenChannels { get; init; } = true;
+
+    /// <summary>
+    /// The ledger's genesis balances (the epoch-0 base of every account, μNXS; each at most 2^63 − 1),
+    /// keyed by identity hash. Every node of a network must use the same map, or their ledgers cannot
+    /// agree. Default empty: every account starts at 0, so a settlement that leaves its payer below 0
+    /// is excluded by the ledger's overdraft rule.
+    /// </summary>
+    public IReadOnlyDictionary<Hash128, ulong> GenesisBalances { get; init; } = new Dictionary<Hash128, ulong>();
+
     /// <summary>The interval between this node's own announces, in seconds (default 1,800: the spec's 30-minute refresh).</summary>
     public int AnnounceIntervalSeconds { get; init; } = 1_800;
 

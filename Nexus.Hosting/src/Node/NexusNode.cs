@@ -14,11 +14,16 @@ namespace Nexus.Hosting;
 /// (state is flushed before it returns).
 /// <para>
 /// Data directory layout: <c>identity</c> (mode 0600, created on first start), <c>peers.json</c>,
-/// <c>control.sock</c> (the JSON-RPC control socket, mode 0600, while running).
+/// <c>control.sock</c> (the JSON-RPC control socket, mode 0600, while running), <c>economics/</c>
+/// (RocksDB: channels and the settlement ledger, synced on every write, so a kill -9 loses nothing
+/// that was signed).
 /// </para>
 /// Control methods: <c>status</c> (see <see cref="GetStatus"/>), <c>peer.list</c>,
 /// <c>peer.add</c> / <c>peer.remove</c> with params <c>{"tcp": "address:port"}</c> or
-/// <c>{"trusted": "&lt;32 hex digits&gt;"}</c>, <c>shutdown</c> (see <see cref="ShutdownRequested"/>).
+/// <c>{"trusted": "&lt;32 hex digits&gt;"}</c>, <c>shutdown</c> (see <see cref="ShutdownRequested"/>),
+/// <c>send</c> <c>{"destination": "&lt;nexus.node destination&gt;", "data_hex": "..."}</c> (see <see cref="SendAsync"/>),
+/// <c>traffic</c> <c>{"destinations": [...], "packets": N}</c> (sends N app messages round-robin in the
+/// background; <c>counters.traffic_done</c> becomes 1 when done), <c>settle</c> (see <see cref="SettleAllAsync"/>).
 /// </summary>
 public sealed partial class NexusNode : IAsyncDisposable
 {
@@ -112,11 +117,17 @@ public sealed partial class NexusNode : IAsyncDisposable
         {
             node._control = new ControlServer(options.ResolvedControlSocketPath, node.ControlMethods(), loggerFactory.CreateLogger<ControlServer>());
             node._control.Start();
+            node.StartEconomics(loggerFactory);
         }
         catch (IOException e)
         {
             await node.DisposeAsync().ConfigureAwait(false);
             throw new NodeStartException(e.Message, e);
+        }
+        catch (NodeStartException)
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
 
         try
@@ -158,6 +169,7 @@ public sealed partial class NexusNode : IAsyncDisposable
     private void AnnounceTick()
     {
         int tick = Interlocked.Increment(ref _announcesSent);
+        Enqueue(new Work(WorkKind.Maintain, default, default, null));
         bool early = tick is 1 or 2 or 4 or 8;
         if (early || tick % Math.Max(1, _options.AnnounceIntervalSeconds) == 0)
         {
@@ -220,8 +232,16 @@ public sealed partial class NexusNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// The node's status as JSON: <c>identity</c> (hash, public keys), <c>uptime_s</c>,
-    /// <c>data_dir</c>, <c>interfaces</c>, <c>peers</c> (see <see cref="PeerStore.ToJson"/>).
+    /// The node's status as JSON: <c>identity</c> (hash, public keys), <c>destination</c>, <c>uptime_s</c>,
+    /// <c>data_dir</c>, <c>interfaces</c>, <c>routes</c> (destination, next_hop, interface, cost,
+    /// latency_ms, bandwidth_bps, hops, expires_s), <c>peers</c> (see <see cref="PeerStore.ToJson"/>),
+    /// <c>channels</c> (peer, channel_id, status, balance_mine_unxs, balance_theirs_unxs, sequence, p,
+    /// price_unxs, settled_sequence), <c>balances</c> (account = identity hash, balance_unxs from the
+    /// ledger, sorted by account) and <c>counters</c> (packets_relayed, dropped_*, lottery_wins,
+    /// channel_updates = Σ channel sequences, settlements = ledger records, open_settlements,
+    /// unsettled_channels (open channels changed since their last settlement), econ_backlog (queued
+    /// economics work + proposals awaiting the peer; 0 when the channels are idle),
+    /// messages_in/out/unroutable/malformed, traffic_done, work_dropped).
     /// </summary>
     public JsonObject GetStatus()
     {
@@ -241,6 +261,12 @@ public sealed partial class NexusNode : IAsyncDisposable
             ["peers"] = Peers.ToJson(),
             ["counters"] = CountersJson(),
         };
+        if (_economics is not null)
+        {
+            status["channels"] = ChannelsJson();
+            status["balances"] = BalancesJson();
+        }
+
         return status;
     }
 
@@ -297,6 +323,11 @@ public sealed partial class NexusNode : IAsyncDisposable
             counters["dropped_" + reason] = count;
         }
 
+        if (_economics is not null)
+        {
+            AddEconomicsCounters(counters);
+        }
+
         return counters;
     }
 
@@ -311,6 +342,9 @@ public sealed partial class NexusNode : IAsyncDisposable
         ["peer.list"] = (_, _) => ValueTask.FromResult<JsonNode?>(Peers.ToJson()),
         ["peer.add"] = (p, _) => ValueTask.FromResult<JsonNode?>(ChangePeer(p, add: true)),
         ["peer.remove"] = (p, _) => ValueTask.FromResult<JsonNode?>(ChangePeer(p, add: false)),
+        ["send"] = SendMethod,
+        ["traffic"] = (p, _) => ValueTask.FromResult<JsonNode?>(TrafficMethod(p)),
+        ["settle"] = async (_, ct) => new JsonObject { ["settling"] = await SettleAllAsync(ct).ConfigureAwait(false) },
     };
 
     private JsonObject ChangePeer(JsonElement? parameters, bool add)
@@ -365,6 +399,8 @@ public sealed partial class NexusNode : IAsyncDisposable
         {
             await _announceTimer.DisposeAsync().ConfigureAwait(false);
         }
+
+        await StopEconomicsAsync().ConfigureAwait(false);
 
         MeshInterface[] interfaces;
         lock (_interfaces)

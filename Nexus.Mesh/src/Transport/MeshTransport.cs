@@ -204,7 +204,13 @@ public sealed partial class MeshTransport : IDisposable
                 : new PacketHeader(PacketType.Data, destinationType, destination, context, 0, route.NextHop);
             Span<byte> buffer = stackalloc byte[MeshConstants.Mtu];
             var n = PacketWriter.Write(header, data, buffer);
-            return Transmit(route.Interface, buffer[..n]);
+            if (!Transmit(route.Interface, buffer[..n]))
+            {
+                return false;
+            }
+
+            RaisePacketSent(buffer[..n], route);
+            return true;
         }
     }
 
@@ -254,7 +260,7 @@ public sealed partial class MeshTransport : IDisposable
                     return; // overheard: addressed to another transport node
                 }
 
-                Forward(packet, hops);
+                Forward(packet, hops, source);
                 return;
             }
 
@@ -275,7 +281,7 @@ public sealed partial class MeshTransport : IDisposable
         _metrics.Dispose();
     }
 
-    private void Forward(in Packet packet, byte hops)
+    private void Forward(in Packet packet, byte hops, MeshInterface source)
     {
         var header = packet.Header;
         if (hops >= MeshConstants.MaxHops)
@@ -305,6 +311,7 @@ public sealed partial class MeshTransport : IDisposable
         if (Transmit(route.Interface, buffer[..(offset + data.Length)]))
         {
             Forwarded++;
+            RaisePacketRelayed(packet, source, route);
         }
         else
         {
@@ -348,6 +355,7 @@ public sealed partial class MeshTransport : IDisposable
         }
 
         _metrics.Announce("valid");
+        RaiseAnnounceValidated(announce, hops, source);
         var now = _time.GetUtcNow();
         var nextHop = header.HeaderType == HeaderType.Header2 ? header.TransportId : IdentityPublicKey.ComputeHash(announce.PublicKey);
         var entry = Routes.Upsert(header.DestinationHash, nextHop, source);
