@@ -92,8 +92,25 @@ public class LinkTests
         var wire = pair.Captured.Single(p => Packet.Parse(p).Header.DestinationHash == pair.Y.Destination.Hash);
         Assert.DoesNotContain(Convert.ToHexString(secret), Convert.ToHexString(wire), StringComparison.Ordinal);
 
-        // The responder answers on the same link.
-        pair.Y.LinkEstablished = null;
+        // A session made by another handshake (even between the same two identities) cannot open it.
+        var wirePacket = Packet.Parse(wire);
+        var sealedBody = wirePacket.Data[17..].ToArray();
+        using var hi = Nexus.Crypto.LinkHandshake.CreateInitiator(pair.Sim.Nodes["X"].Identity, "nexus-mesh"u8);
+        using var hr = Nexus.Crypto.LinkHandshake.CreateResponder(pair.Sim.Nodes["Y"].Identity, "nexus-mesh"u8);
+        var init = new byte[Nexus.Crypto.LinkHandshake.InitiationSizeInBytes];
+        hi.WriteInitiation(init);
+        var response = new byte[Nexus.Crypto.LinkHandshake.ResponseSizeInBytes];
+        Assert.Equal(Nexus.Crypto.HandshakeStatus.Ok, hr.ReadInitiation(init, response, out _));
+        var confirmation = new byte[Nexus.Crypto.LinkHandshake.ConfirmationSizeInBytes];
+        Assert.Equal(Nexus.Crypto.HandshakeStatus.Ok, hi.ReadResponse(response, confirmation, out var otherInitiator));
+        Assert.Equal(Nexus.Crypto.HandshakeStatus.Ok, hr.ReadConfirmation(confirmation, out var otherResponder));
+        using (otherInitiator)
+        using (otherResponder)
+        {
+            var plaintext = new byte[sealedBody.Length];
+            Assert.Equal(Nexus.Crypto.LinkOpenStatus.Forged, otherResponder!.TryOpen(sealedBody, link.LinkId.AsSpan(), plaintext, out _));
+        }
+
         Assert.False(pair.X.Rejected.ContainsKey("forged"));
     }
 
