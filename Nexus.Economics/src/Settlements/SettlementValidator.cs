@@ -89,32 +89,29 @@ public sealed class SettlementValidator
         int n = records.Count;
         var results = new SettlementStatus[n];
         var hashes = new Hash256[n];
+        var keysA = new Ed25519PublicKey[n];
+        var keysB = new Ed25519PublicKey[n];
         var seen = new HashSet<Hash256>(n);
         for (int i = 0; i < n; i++)
         {
-            hashes[i] = records[i].ComputeHash();
-            results[i] = _ledger.Contains(hashes[i]) || !seen.Add(hashes[i]) ? SettlementStatus.Duplicate : SettlementStatus.Accepted;
+            var record = records[i];
+            hashes[i] = record.ComputeHash();
+            results[i] = _ledger.Contains(hashes[i]) || !seen.Add(hashes[i]) ? SettlementStatus.Duplicate
+                : !_keys.TryGet(record.PartyA, out keysA[i]) || !_keys.TryGet(record.PartyB, out keysB[i]) ? SettlementStatus.UnknownParty
+                : SettlementStatus.Accepted;
         }
 
+        // Only the signature checks run in parallel: they touch no shared state.
         if (n < ParallelThreshold)
         {
             for (int i = 0; i < n; i++)
             {
-                if (results[i] == SettlementStatus.Accepted)
-                {
-                    results[i] = CheckSignatures(records[i], hashes[i]);
-                }
+                Verify(i);
             }
         }
         else
         {
-            Parallel.For(0, n, i =>
-            {
-                if (results[i] == SettlementStatus.Accepted)
-                {
-                    results[i] = CheckSignatures(records[i], hashes[i]);
-                }
-            });
+            Parallel.For(0, n, Verify);
         }
 
         for (int i = 0; i < n; i++)
@@ -126,6 +123,14 @@ public sealed class SettlementValidator
         }
 
         return results;
+
+        void Verify(int i)
+        {
+            if (results[i] == SettlementStatus.Accepted)
+            {
+                results[i] = VerifyBoth(records[i], keysA[i], keysB[i], hashes[i]);
+            }
+        }
     }
 
     private SettlementStatus CheckSignatures(in SettlementRecord record, in Hash256 hash)
@@ -135,10 +140,13 @@ public sealed class SettlementValidator
             return SettlementStatus.UnknownParty;
         }
 
-        return record.VerifySignature(ChannelParty.A, keyA, hash) && record.VerifySignature(ChannelParty.B, keyB, hash)
+        return VerifyBoth(record, keyA, keyB, hash);
+    }
+
+    private static SettlementStatus VerifyBoth(in SettlementRecord record, in Ed25519PublicKey keyA, in Ed25519PublicKey keyB, in Hash256 hash) =>
+        record.VerifySignature(ChannelParty.A, keyA, hash) && record.VerifySignature(ChannelParty.B, keyB, hash)
             ? SettlementStatus.Accepted
             : SettlementStatus.BadSignature;
-    }
 
     private SettlementStatus Finish(in SettlementRecord record, in Hash256 hash, SettlementStatus signatures)
     {
