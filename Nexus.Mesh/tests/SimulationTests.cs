@@ -172,7 +172,10 @@ public class SimulationTests(ITestOutputHelper output)
             Assert.True(l.UserBytes * 8.0 <= l.Profile.BitsPerSecond * 2 * sim.Clock.Elapsed.TotalSeconds, "no link carries more than its capacity");
         }
 
-        Assert.Equal(congested.Profile, link);
+        var upstream = sim.Links.Single(l => l.A == s && l.B == a);
+        Assert.True(upstream.SignalBytes > 0, "A signalled its congestion one hop upstream to S");
+        Assert.Equal(0, alternative.SignalBytes);
+        Assert.True(congested.UserBytes * 8.0 <= link.BitsPerSecond * sim.Clock.Elapsed.TotalSeconds);
     }
 
     [Fact]
