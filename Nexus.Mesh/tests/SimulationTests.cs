@@ -60,7 +60,7 @@ public class SimulationTests(ITestOutputHelper output)
         output.WriteLine($"converged after {converged.Value.TotalSeconds:0} s = {rounds:0.00} rounds");
         Assert.True(rounds <= 3, $"took {rounds:0.00} rounds");
 
-        sim.Run(20 * Round);
+        sim.Run(40 * Round); // past the 30-min announce refresh: routes must not flap while it spreads
         Assert.True(sim.RoutingConverged());
         output.WriteLine(sim.FormatLinkTable());
         foreach (var link in sim.Links)
