@@ -27,8 +27,8 @@ public sealed record RouteView(Hash128 Destination, Hash128 NextHop, CompactPath
 /// that announce with that cost — a cost change (for example congestion) is resent in the next round
 /// without a new announce.
 /// <para>
-/// Rules: a newer sequence replaces every older path; paths with the same sequence are kept per
-/// neighbour and the best is the lowest decoded cost after adding this node's hop toward that
+/// Rules: paths of the newest and the previous sequence are kept per neighbour (so a 30-min refresh
+/// does not make routes flap while it spreads; older ones are dropped) and the best is the lowest decoded cost after adding this node's hop toward that
 /// neighbour (then fewer hops, then the lower neighbour hash); offers apply split horizon (no path is
 /// offered back to its next hop) and the hop limit (128); own announces are offered at hop 0 and
 /// re-originated every 30 min (refresh) with the next sequence; paths expire 3 × 30 min after they
@@ -143,7 +143,7 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
         {
             if (paths.Offers.TryGetValue(neighbour, out var offer))
             {
-                held.Add(Item(destination, paths.Sequence, offer.Cost, offer.Announce));
+                held.Add(Item(destination, offer.Sequence, offer.Cost, offer.Announce));
             }
         }
     }
@@ -243,7 +243,7 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
 
         var announce = item.Value[CompactPathCost.SizeInBytes..];
         var before = _paths.TryGetValue(destination, out var paths) ? Best(destination, paths) : null;
-        if (paths is not null && sequence < paths.Sequence)
+        if (paths is not null && sequence + 1 < paths.Sequence)
         {
             return GossipMergeResult.Stale;
         }
@@ -251,30 +251,58 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
         if (announce.IsEmpty)
         {
             // Cost-only update: valid only for an announce (destination, sequence) already held.
-            if (paths is null || sequence != paths.Sequence || before is null)
+            var holder = paths is null ? null : OfferWithSequence(paths, sequence);
+            if (holder is null)
             {
                 return GossipMergeResult.Rejected;
             }
 
-            announce = before.Announce;
+            announce = holder.Announce;
         }
-        else if (paths is null || sequence > paths.Sequence)
+        else if (paths is null || sequence > paths.Sequence || OfferWithSequence(paths, sequence) is null)
         {
             if (_validate is not null && !_validate(destination, announce))
             {
                 return GossipMergeResult.Rejected;
             }
 
-            paths = new Paths(sequence);
-            _paths[destination] = paths;
+            if (paths is null)
+            {
+                paths = new Paths(sequence);
+                _paths[destination] = paths;
+            }
+            else if (sequence > paths.Sequence)
+            {
+                // A refresh: keep offers of the previous sequence as fallbacks (no route flap while
+                // the new announce spreads), drop anything older.
+                paths.Sequence = sequence;
+                List<Hash128>? old = null;
+                foreach (var (neighbour, offer) in paths.Offers)
+                {
+                    if (offer.Sequence + 1 < sequence)
+                    {
+                        (old ??= []).Add(neighbour);
+                    }
+                }
+
+                foreach (var neighbour in old ?? [])
+                {
+                    paths.Offers.Remove(neighbour);
+                }
+            }
         }
-        else if (paths.Offers.TryGetValue(from, out var existing) && existing.Cost == cost)
+        else if (paths.Offers.TryGetValue(from, out var existing) && existing.Cost == cost && existing.Sequence == sequence)
         {
             existing.Refreshed = _time.GetTimestamp();
             return GossipMergeResult.Stale;
         }
 
-        paths.Offers[from] = new Offer(cost, announce.ToArray(), _time.GetTimestamp());
+        if (sequence > paths!.Sequence)
+        {
+            paths.Sequence = sequence;
+        }
+
+        paths.Offers[from] = new Offer(sequence, cost, announce.ToArray(), _time.GetTimestamp());
         _announceKnown[(from, destination)] = sequence;
         var after = Best(destination, paths);
         if (Same(before, after))
@@ -378,6 +406,19 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
         Report(changed);
     }
 
+    private static Offer? OfferWithSequence(Paths paths, ulong sequence)
+    {
+        foreach (var offer in paths.Offers.Values)
+        {
+            if (offer.Sequence == sequence)
+            {
+                return offer;
+            }
+        }
+
+        return null;
+    }
+
     private static GossipItem Item(Hash128 destination, ulong sequence, CompactPathCost cost, ReadOnlyMemory<byte> announce)
     {
         var value = new byte[CompactPathCost.SizeInBytes + announce.Length];
@@ -414,7 +455,7 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
                     || (decoded == bestCost && (cost.HopCount < best.Cost.HopCount
                         || (cost.HopCount == best.Cost.HopCount && neighbour < best.NextHop))))))
             {
-                best = new RouteView(destination, neighbour, cost, paths.Sequence, stale, offer.Announce);
+                best = new RouteView(destination, neighbour, cost, offer.Sequence, stale, offer.Announce);
                 bestCost = decoded;
             }
         }
@@ -424,8 +465,10 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
 
     private sealed record Origin(ulong Sequence, byte[] Announce, CompactPathCost Cost, long Originated);
 
-    private sealed class Offer(CompactPathCost cost, byte[] announce, long refreshed)
+    private sealed class Offer(ulong sequence, CompactPathCost cost, byte[] announce, long refreshed)
     {
+        public ulong Sequence { get; } = sequence;
+
         public CompactPathCost Cost { get; } = cost;
 
         public byte[] Announce { get; } = announce;
@@ -435,7 +478,7 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
 
     private sealed class Paths(ulong sequence)
     {
-        public ulong Sequence { get; } = sequence;
+        public ulong Sequence { get; set; } = sequence;
 
         public Dictionary<Hash128, Offer> Offers { get; } = [];
     }
