@@ -26,7 +26,8 @@ internal static class NodeCommands
         var dataDir = DataDirOption();
         var listen = new Option<string>("--listen", "-l") { Description = "Address:port of the TCP server interface (default 127.0.0.1:4242)." };
         var peers = new Option<string[]>("--peer", "-p") { Description = "Address:port of a node to connect to (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("node", "Run a node in the foreground until Ctrl+C (no configuration needed).") { config, dataDir, listen, peers };
+        var metrics = new Option<string>("--metrics") { Description = "Serve Prometheus metrics (text format) at http://<address:port>/metrics, e.g. 127.0.0.1:9464 (default: off)." };
+        var command = new Command("node", "Run a node in the foreground until Ctrl+C (no configuration needed).") { config, dataDir, listen, peers, metrics };
         command.SetAction(async (parse, cancellationToken) =>
         {
             NodeOptions options;
@@ -45,6 +46,11 @@ internal static class NodeCommands
                     {
                         Interfaces = [.. options.Interfaces.Where(i => i.Kind != NodeInterfaceKind.TcpServer), new NodeInterfaceOptions { Kind = NodeInterfaceKind.TcpServer, Endpoint = endpoint }],
                     };
+                }
+
+                if (parse.GetValue(metrics) is { } metricsAddress)
+                {
+                    options = options with { MetricsEndpoint = PeerStore.ParseEndpoint(metricsAddress) };
                 }
 
                 var peerEndpoints = (parse.GetValue(peers) ?? []).Select(PeerStore.ParseEndpoint).ToList();
@@ -85,6 +91,12 @@ internal static class NodeCommands
 
             await using (node.ConfigureAwait(false))
             {
+                using var metricServer = MetricsEndpoint.TryStart(options.MetricsEndpoint, error);
+                if (options.MetricsEndpoint is not null && metricServer is null)
+                {
+                    return NexusCli.Failed;
+                }
+
                 output.WriteLine($"node {node.Identity} running; data in {options.DataDirectory}; Ctrl+C to stop");
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, node.ShutdownRequested);
                 await host.RunAsync(stop.Token).ConfigureAwait(false);
