@@ -94,7 +94,7 @@ internal static class ChainCommands
 
     private static Command Wallet(TextWriter output, TextWriter error)
     {
-        var rpc = new Option<Uri>("--rpc", "-r") { Description = "The node's JSON-RPC URL.", DefaultValueFactory = _ => new Uri("http://127.0.0.1:8545/") };
+        var rpc = new Option<string>("--rpc", "-r") { Description = "The node's JSON-RPC URL.", DefaultValueFactory = _ => "http://127.0.0.1:26700/" };
 
         var file = new Option<FileInfo>("--output", "-o") { Description = "Where to write the wallet (an identity file, mode 0600).", Required = true };
         var force = new Option<bool>("--force", "-f") { Description = "Replace an existing file (its key is lost)." };
@@ -122,7 +122,7 @@ internal static class ChainCommands
             try
             {
                 var account = ResolveAddress(parse.GetValue(address)!);
-                var url = parse.GetValue(rpc)!;
+                var url = RpcUrl(parse.GetValue(rpc)!);
                 string amount = (string)(await CallAsync(url, "chain_getBalance", [account.ToString()], cancellationToken).ConfigureAwait(false))!;
                 string nonce = (string)(await CallAsync(url, "chain_getNonce", [account.ToString()], cancellationToken).ConfigureAwait(false))!;
                 var table = new Table().AddColumns("address", "balance (μNXS)", "nonce");
@@ -147,7 +147,7 @@ internal static class ChainCommands
         {
             try
             {
-                var url = parse.GetValue(rpc)!;
+                var url = RpcUrl(parse.GetValue(rpc)!);
                 var recipient = ResolveAddress(parse.GetValue(to)!);
                 using var identity = LoadWallet(parse.GetValue(wallet)!.FullName);
                 string chain = parse.GetValue(chainId)
@@ -173,6 +173,9 @@ internal static class ChainCommands
 
         return new Command("wallet", "Ledger chain accounts: create a key, read a balance, send a transfer.") { create, balance, send };
     }
+
+    private static Uri RpcUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? url : throw new WalletException($"--rpc '{text}' is not an http:// URL.");
 
     private static IAnsiConsole Console(TextWriter output) => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
 
