@@ -96,4 +96,28 @@ public class MempoolTests
         Assert.Equal(AdmissionStatus.BadSignature, results[100]);
         Assert.Equal(255, results.Count(r => r == AdmissionStatus.Accepted));
     }
+
+    [Fact]
+    public void A_copy_of_a_pooled_transaction_adopts_its_verification_and_a_forged_one_does_not()
+    {
+        var pool = new Mempool(G.CreateState());
+        var signed = TestChain.Transfer(4, 5, 0, 10);
+        var admitted = Transaction.Decode(signed.Encoded.Span);
+        Assert.False(admitted.IsVerified);
+        Assert.Equal(AdmissionStatus.Accepted, pool.AddRange([admitted])[0]);
+        Assert.True(admitted.IsVerified);
+
+        // The same bytes decoded again (gossip from another peer, a proposed block) need no second check.
+        var copy = Transaction.Decode(signed.Encoded.Span);
+        var other = Transaction.Decode(TestChain.Transfer(6, 5, 0, 10).Encoded.Span);
+        var p = Protos.TransactionProto.Parser.ParseFrom(signed.Encoded.ToArray());
+        p.Amount = 11;
+        var forged = Transaction.Decode(Google.Protobuf.MessageExtensions.ToByteArray(p));
+        pool.AdoptVerifications([copy, other, forged]);
+        Assert.True(copy.IsVerified);
+        Assert.False(other.IsVerified);
+        Assert.False(forged.IsVerified);
+        Assert.False(forged.VerifySignature());
+        Assert.True(other.VerifySignature());
+    }
 }

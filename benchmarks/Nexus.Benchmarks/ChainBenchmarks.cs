@@ -69,6 +69,50 @@ public class ChainBenchmarks
         _proof = _bigTree.Prove(_present);
     }
 
+    private byte[][] _messages = null!;
+    private Ed25519Signature[] _signatures = null!;
+    private Ed25519PublicKey[] _keys = null!;
+
+    [GlobalSetup(Target = nameof(Ed25519_verify_parallel_baseline))]
+    public void SetupBaseline()
+    {
+        Setup();
+        _messages = new byte[BlockSize][];
+        _signatures = new Ed25519Signature[BlockSize];
+        _keys = new Ed25519PublicKey[BlockSize];
+        for (int i = 0; i < BlockSize; i++)
+        {
+            _messages[i] = _signed[i].Encoded.ToArray();
+            _keys[i] = _senders[i % _senders.Length].PublicKey;
+            _signatures[i] = _senders[i % _senders.Length].Sign(_messages[i]);
+        }
+    }
+
+    /// <summary>
+    /// The machine's limit under the same load: bare libsodium Ed25519 verification of 4,096
+    /// transaction-sized messages over all cores, no decoding or caching (per signature).
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = BlockSize)]
+    public int Ed25519_verify_parallel_baseline()
+    {
+        int ok = 0;
+        Parallel.For(0, BlockSize / 256, chunk =>
+        {
+            int local = 0;
+            for (int i = chunk * 256; i < (chunk + 1) * 256; i++)
+            {
+                if (_keys[i].Verify(_messages[i], _signatures[i])) local++;
+            }
+
+            Interlocked.Add(ref ok, local);
+        });
+        return ok;
+    }
+
+    /// <summary>Decoding 4,096 transactions from canonical bytes (strict protobuf check, BLAKE3 id; per transaction).</summary>
+    [Benchmark(OperationsPerInvoke = BlockSize)]
+    public int Transaction_decode() => ChainFixture.Fresh(_signed).Length;
+
     [IterationSetup(Targets = [nameof(Transaction_verify_parallel), nameof(Block_execute_with_signature_checks)])]
     public void FreshTransactions()
     {

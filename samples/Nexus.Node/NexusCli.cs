@@ -34,6 +34,7 @@ internal static class NexusCli
         root.Subcommands.Add(NodeCommands.Status(output, error));
         root.Subcommands.Add(NodeCommands.Peer(output, error));
         root.Subcommands.Add(DevnetCommand.Create(output, error));
+        foreach (var command in ChainCommands.Create(output, error)) root.Subcommands.Add(command);
         return root;
     }
 

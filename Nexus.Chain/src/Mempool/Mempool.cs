@@ -135,6 +135,7 @@ public sealed class Mempool
     public AdmissionStatus[] AddRange(IReadOnlyList<Transaction> transactions)
     {
         ArgumentNullException.ThrowIfNull(transactions);
+        AdoptVerifications(transactions);
         BlockExecutor.VerifySignatures(transactions);
         var results = new AdmissionStatus[transactions.Count];
         for (int i = 0; i < results.Length; i++)
@@ -143,6 +144,32 @@ public sealed class Mempool
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Marks each transaction that the pool already holds (same hash) as verified when the pooled copy
+    /// was, so a transaction gossiped by several peers, or decoded again from a proposed block, has its
+    /// Ed25519 signature checked once per node.
+    /// </summary>
+    /// <param name="transactions">Freshly decoded transactions.</param>
+    internal void AdoptVerifications(IReadOnlyList<Transaction> transactions)
+    {
+        lock (_gate)
+        {
+            if (_byHash.Count == 0)
+            {
+                return;
+            }
+
+            for (int i = 0; i < transactions.Count; i++)
+            {
+                var tx = transactions[i];
+                if (_byHash.TryGetValue(tx.Hash, out var known))
+                {
+                    tx.AdoptVerification(known);
+                }
+            }
+        }
     }
 
     private void Record(AdmissionStatus status, Transaction tx)

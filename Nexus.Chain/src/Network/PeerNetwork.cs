@@ -417,20 +417,20 @@ public sealed class PeerNetwork : IAsyncDisposable
     private async Task GossipLoop(CancellationToken ct)
     {
         var reader = _gossip.Reader;
-        var batch = new TransactionBatchProto();
+        var pending = new List<Transaction>();
         try
         {
             while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
             {
-                batch.Transactions.Clear();
+                pending.Clear();
                 int bytes = 0;
                 while (bytes < 1024 * 1024 && reader.TryRead(out var tx))
                 {
-                    batch.Transactions.Add(TransactionProto.Parser.ParseFrom(tx.Encoded.Span));
+                    pending.Add(tx);
                     bytes += tx.Size;
                 }
 
-                byte[] encoded = batch.ToByteArray();
+                byte[] encoded = EncodeBatch(pending);
                 foreach (var p in _peers.Values)
                 {
                     p.Send(1, encoded);
@@ -440,6 +440,41 @@ public sealed class PeerNetwork : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>
+    /// The canonical TransactionBatchProto encoding (field 1, length-delimited, per transaction),
+    /// copied from the cached transaction encodings instead of re-encoding each message.
+    /// </summary>
+    private static byte[] EncodeBatch(List<Transaction> transactions)
+    {
+        int total = 0;
+        foreach (var tx in transactions)
+        {
+            total += 1 + CodedOutputStream.ComputeLengthSize(tx.Size) + tx.Size;
+        }
+
+        var buffer = new byte[total];
+        int offset = 0;
+        foreach (var tx in transactions)
+        {
+            buffer[offset++] = 0x0A; // field 1, wire type 2
+            for (uint v = (uint)tx.Size; ; v >>= 7)
+            {
+                if (v < 0x80)
+                {
+                    buffer[offset++] = (byte)v;
+                    break;
+                }
+
+                buffer[offset++] = (byte)(v | 0x80);
+            }
+
+            tx.Encoded.Span.CopyTo(buffer.AsSpan(offset));
+            offset += tx.Size;
+        }
+
+        return buffer;
     }
 
     private void Penalize(Peer peer, int penalty, string reason)

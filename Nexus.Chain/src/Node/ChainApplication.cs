@@ -82,7 +82,12 @@ public sealed class ChainApplication : IConsensusHost
     }
 
     /// <inheritdoc/>
-    public ExecutionResult Validate(Block block) => BlockExecutor.Execute(State, block);
+    public ExecutionResult Validate(Block block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        Mempool.AdoptVerifications(block.Transactions);
+        return BlockExecutor.Execute(State, block);
+    }
 
     /// <inheritdoc/>
     public void Commit(Block block, Commit commit, ExecutionResult result)

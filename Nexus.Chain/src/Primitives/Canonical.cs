@@ -96,6 +96,19 @@ internal static class Canonical
         return buffer;
     }
 
+    /// <summary>Length of <see cref="SignBytes"/> for the given parts.</summary>
+    public static int SignBytesLength(ReadOnlySpan<byte> domain, string chainId, int bodyLength) =>
+        domain.Length + 1 + Encoding.UTF8.GetByteCount(chainId) + bodyLength;
+
+    /// <summary>Writes <see cref="SignBytes"/> into <paramref name="destination"/>, exactly <see cref="SignBytesLength"/> bytes long.</summary>
+    public static void WriteSignBytes(Span<byte> destination, ReadOnlySpan<byte> domain, string chainId, ReadOnlySpan<byte> body)
+    {
+        domain.CopyTo(destination);
+        int idLength = Encoding.UTF8.GetBytes(chainId, destination[(domain.Length + 1)..]);
+        destination[domain.Length] = checked((byte)idLength);
+        body.CopyTo(destination[(domain.Length + 1 + idLength)..]);
+    }
+
     public static void WriteUInt64(Span<byte> destination, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(destination, value);
 
     public static int CompareKeys(in Ed25519PublicKey a, in Ed25519PublicKey b) => a.AsSpan().SequenceCompareTo(b.AsSpan());

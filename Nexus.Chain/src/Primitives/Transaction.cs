@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Google.Protobuf;
 using Nexus.Chain.Protos;
@@ -215,9 +216,44 @@ public sealed class Transaction
             return state == 1;
         }
 
-        bool ok = Sender.Verify(Canonical.SignBytes(Domain, ChainId, _encoded.AsSpan(0, _signedLength)), Signature);
+        // The signed bytes are assembled in a stack or pooled buffer: no allocation per check.
+        int length = Canonical.SignBytesLength(Domain, ChainId, _signedLength);
+        byte[]? rented = length > 1024 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> buffer = rented is null ? stackalloc byte[1024] : rented;
+        bool ok;
+        try
+        {
+            var message = buffer[..length];
+            Canonical.WriteSignBytes(message, Domain, ChainId, _encoded.AsSpan(0, _signedLength));
+            ok = Sender.Verify(message, Signature);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
         Volatile.Write(ref _verified, ok ? 1 : 2);
         return ok;
+    }
+
+    /// <summary>True once <see cref="VerifySignature"/> has succeeded on this instance (or it was created by signing).</summary>
+    internal bool IsVerified => Volatile.Read(ref _verified) == 1;
+
+    /// <summary>
+    /// Takes over a successful verification from another instance with the same <see cref="Hash"/>:
+    /// equal BLAKE3-256 hashes mean equal encodings, so the signature need not be checked twice
+    /// (a transaction admitted to the mempool and later decoded again from a proposed block).
+    /// </summary>
+    /// <param name="verified">An instance whose signature was verified.</param>
+    internal void AdoptVerification(Transaction verified)
+    {
+        if (!ReferenceEquals(verified, this) && verified.IsVerified && verified.Hash == Hash)
+        {
+            Volatile.Write(ref _verified, 1);
+        }
     }
 
     /// <summary>The transaction hash as 64 hex digits.</summary>

@@ -287,6 +287,7 @@ public sealed class JsonRpcServer : IAsyncDisposable
     internal static JsonObject HeaderJson(BlockHeader h) => new()
     {
         ["hash"] = h.Hash.ToString(),
+        ["chainId"] = h.ChainId,
         ["height"] = h.Height.ToString(CultureInfo.InvariantCulture),
         ["timeUnixMs"] = h.TimeUnixMs.ToString(CultureInfo.InvariantCulture),
         ["parentHash"] = h.ParentHash.ToString(),

@@ -5,8 +5,15 @@ using Nexus.Crypto;
 // Usage:
 //   write <dataDir> <genesis.json> <validatorSeedHex>   append blocks forever, printing each committed height
 //   node <dataDir> <genesis.json> <identityFile> <listenPort> <rpcPort> [peer host:port ...]   run a ChainNode
+//   devnet-bench [rate tx/s] [seconds] [max block transactions]   4 validators on loopback in this process: committed TPS, finality p50/p99
 switch (args[0])
 {
+    case "devnet-bench":
+        await DevnetBench.RunAsync(
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 6000,
+            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20,
+            args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2000);
+        break;
     case "write":
         Write(args[1], Genesis.FromJson(File.ReadAllText(args[2])), Convert.FromHexString(args[3]));
         break;

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Nexus.Chain;
+using Nexus.Crypto;
+
+/// <summary>
+/// The 4-validator loopback devnet measurement (issue 7 acceptance): four ChainNodes in this process,
+/// real TCP with the D3 handshake between them, RocksDB stores with synced writes, signed transfers
+/// submitted open-loop at a fixed rate round-robin to the four mempools (gossip spreads them), and
+/// finality measured on validator 0 as the time from submission to the commit of the block that
+/// contains the transaction. Prints a markdown table; asserts nothing.
+/// </summary>
+internal static class DevnetBench
+{
+    private const string ChainId = "nexus-devnet-bench";
+
+    public static async Task RunAsync(int rate, int seconds, int maxBlockTransactions)
+    {
+        int total = rate * seconds;
+        int senderCount = Math.Max(64, (total + 199) / 200);
+        string root = Path.Combine(Path.GetTempPath(), "nexus-devnet-bench-" + Guid.NewGuid().ToString("N"));
+        var identities = Enumerable.Range(0, 4).Select(_ => NodeIdentity.Generate()).ToArray();
+        var senders = new Ed25519PrivateKey[senderCount];
+        for (int i = 0; i < senderCount; i++)
+        {
+            var seed = new byte[32];
+            BitConverter.TryWriteBytes(seed, i);
+            seed[31] = 0x77;
+            senders[i] = Ed25519PrivateKey.Import(seed);
+        }
+
+        var genesis = new Genesis
+        {
+            ChainId = ChainId,
+            TimeUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1000,
+            Accounts = [.. senders.Select(k => KeyValuePair.Create(k.PublicKey, 1_000_000_000UL))],
+            Validators = [.. identities.Select(i => new Validator(i.SigningKey.PublicKey, 10))],
+            Parameters = new ChainParameters(identities[0].SigningKey.PublicKey, 1, 50),
+        };
+
+        Console.Error.WriteLine($"signing {total} transfers from {senderCount} senders");
+        var txs = new Transaction[total];
+        var nonces = new ulong[senderCount];
+        for (int i = 0; i < total; i++)
+        {
+            int s = i % senderCount;
+            txs[i] = Transaction.Create(senders[s], ChainId, nonces[s]++, senders[(s + 1) % senderCount].PublicKey, 1, 1);
+        }
+
+        // Submit fresh decodes, as a node receiving them from clients would: signatures unchecked.
+        var wire = txs.Select(t => Transaction.Decode(t.Encoded.Span)).ToArray();
+        var index = new Dictionary<Hash256, int>(total);
+        for (int i = 0; i < total; i++) index[wire[i].Hash] = i;
+        var submitted = new long[total];
+        var finality = new double[total];
+        int committed = 0;
+        long lastCommit = 0;
+
+        var nodes = new ChainNode[4];
+        var addresses = new List<string>();
+        try
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                nodes[i] = new ChainNode(new ChainNodeOptions
+                {
+                    DataDirectory = Path.Combine(root, "v" + i.ToString(CultureInfo.InvariantCulture)),
+                    Genesis = genesis,
+                    Identity = identities[i],
+                    ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+                    Peers = addresses.ToArray(),
+                    Consensus = new TendermintOptions { CommitTimeout = TimeSpan.FromMilliseconds(50) },
+                    Mempool = new MempoolOptions { MaxPerSender = 256 },
+                    MaxBlockTransactions = maxBlockTransactions,
+                    SyncWrites = true,
+                });
+                nodes[i].Start();
+                addresses.Add("127.0.0.1:" + nodes[i].Network.LocalEndPoint!.Port.ToString(CultureInfo.InvariantCulture));
+            }
+
+            nodes[0].Application.BlockCommitted += (block, _) =>
+            {
+                long now = Stopwatch.GetTimestamp();
+                foreach (var tx in block.Transactions)
+                {
+                    if (index.TryGetValue(tx.Hash, out int i))
+                    {
+                        finality[i] = Stopwatch.GetElapsedTime(Volatile.Read(ref submitted[i]), now).TotalMilliseconds;
+                        Interlocked.Increment(ref committed);
+                    }
+                }
+
+                Volatile.Write(ref lastCommit, now);
+            };
+
+            while (nodes.Any(n => n.Network.Peers.Count < 3) || nodes[0].Store.Height < 2)
+            {
+                await Task.Delay(50);
+            }
+
+            Console.Error.WriteLine($"devnet up at height {nodes[0].Store.Height}; submitting {rate} tx/s for {seconds} s");
+            long start = Stopwatch.GetTimestamp();
+            ulong startHeight = nodes[0].Store.Height;
+            int next = 0;
+            int round = 0;
+            while (next < total)
+            {
+                // Open loop: everything due by now goes out, in 10 ms slices, round-robin over the validators.
+                int due = Math.Min(total, (int)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate));
+                if (due > next)
+                {
+                    long now = Stopwatch.GetTimestamp();
+                    for (int i = next; i < due; i++) submitted[i] = now;
+                    nodes[round++ % 4].Application.Mempool.AddRange(new ArraySegment<Transaction>(wire, next, due - next));
+                    next = due;
+                }
+
+                await Task.Delay(10);
+            }
+
+            long submitEnd = Stopwatch.GetTimestamp();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (Volatile.Read(ref committed) < total && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            int done = Volatile.Read(ref committed);
+            double window = Stopwatch.GetElapsedTime(start, Volatile.Read(ref lastCommit)).TotalSeconds;
+            var latencies = finality.Where(f => f > 0).Order().ToArray();
+            double P(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
+            ulong blocks = nodes[0].Store.Height - startHeight;
+            Console.WriteLine($"max {maxBlockTransactions} transactions per block; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
+            Console.WriteLine("| offered rate | submitted | committed | blocks | committed TPS | finality p50 | finality p99 | max |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {rate:N0} tx/s for {seconds} s | {total:N0} in {Stopwatch.GetElapsedTime(start, submitEnd).TotalSeconds:F1} s | {done:N0} | {blocks} | {done / window:N0} | {P(0.50):N0} ms | {P(0.99):N0} ms | {(latencies.Length == 0 ? 0 : latencies[^1]):N0} ms |"));
+        }
+        finally
+        {
+            foreach (var n in nodes)
+            {
+                if (n is not null) await n.DisposeAsync();
+            }
+
+            foreach (var i in identities) i.Dispose();
+            foreach (var k in senders) k.Dispose();
+            try { Directory.Delete(root, true); } catch (IOException) { }
+        }
+    }
+}
