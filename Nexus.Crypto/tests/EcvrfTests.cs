@@ -228,4 +228,37 @@ public class EcvrfTests
         Assert.False(EcvrfEdwards25519Sha512Tai.ProofToHash(e.Pi.AsSpan(0, 10), beta));
         Assert.Throws<ArgumentException>(() => EcvrfEdwards25519Sha512Tai.ProveExpanded(new byte[63], e.Pk, e.Alpha, new byte[80]));
     }
+
+    [Fact]
+    public void Key_validation_cache_only_ever_answers_for_the_exact_key_it_validated()
+    {
+        using var key = Ed25519PrivateKey.Generate();
+        var valid = key.PublicKey.ToArray();
+        Assert.True(EcvrfEdwards25519Sha512Tai.ValidateKey(valid));
+        Assert.True(EcvrfEdwards25519Sha512Tai.ValidateKey(valid)); // from the cache
+
+        // Same cache slot (byte 30 unchanged), different key: the full checks run and reject it.
+        for (int bit = 0; bit < 8; bit++)
+        {
+            var other = (byte[])valid.Clone();
+            other[0] ^= (byte)(1 << bit);
+            Assert.Equal(other[30], valid[30]);
+            bool expected = other.AsSpan().SequenceEqual(valid) || FullCheck(other);
+            Assert.Equal(expected, EcvrfEdwards25519Sha512Tai.ValidateKey(other));
+        }
+
+        var withTorsion = (byte[])Order8Point.Clone();
+        withTorsion[30] = valid[30];
+        Assert.False(EcvrfEdwards25519Sha512Tai.ValidateKey(withTorsion));
+        Assert.True(EcvrfEdwards25519Sha512Tai.ValidateKey(valid));
+    }
+
+    private static unsafe bool FullCheck(byte[] point)
+    {
+        // Independent of the cache: libsodium's own check (canonical, on the curve, not small order, main subgroup).
+        fixed (byte* p = point)
+        {
+            return Sodium.crypto_core_ed25519_is_valid_point(p) == 1;
+        }
+    }
 }

@@ -200,8 +200,34 @@ internal static unsafe class EcvrfEdwards25519Sha512Tai
     /// </summary>
     /// <param name="publicKey">The candidate key (anything but 32 bytes is false).</param>
     /// <returns>Whether the key is acceptable.</returns>
-    internal static bool ValidateKey(ReadOnlySpan<byte> publicKey) =>
-        publicKey.Length == PointBytes && IsCanonicalY(publicKey) && IsPrimeOrderPoint(publicKey);
+    internal static bool ValidateKey(ReadOnlySpan<byte> publicKey)
+    {
+        if (publicKey.Length != PointBytes)
+        {
+            return false;
+        }
+
+        // The prime-order check is a full scalar multiplication by L (a third of a verification), and
+        // a verifier sees the same few keys again and again (its neighbours), so keys that passed are
+        // remembered: 256 slots picked by one key byte, each an immutable copy compared in full, so
+        // a slot can only ever say "this exact key was valid"; invalid keys are never cached.
+        byte[]? known = ValidKeyCache[publicKey[31 - 1]];
+        if (known is not null && publicKey.SequenceEqual(known))
+        {
+            return true;
+        }
+
+        if (!IsCanonicalY(publicKey) || !IsPrimeOrderPoint(publicKey))
+        {
+            return false;
+        }
+
+        ValidKeyCache[publicKey[31 - 1]] = publicKey.ToArray();
+        return true;
+    }
+
+    /// <summary>Recently validated public keys (see <see cref="ValidateKey"/>); a reference write is atomic, so no lock.</summary>
+    private static readonly byte[]?[] ValidKeyCache = new byte[]?[256];
 
     /// <summary>
     /// ECVRF_encode_to_curve_try_and_increment (RFC 9381 section 5.4.1.1): the first ctr in 0..255
