@@ -301,28 +301,38 @@ public sealed class Mempool
         lock (_gate)
         {
             _state = state;
-            foreach (var sender in _bySender.Keys.ToArray())
+
+            // One pass per sender, no LINQ: drop what the block included (nonce below the account's) and,
+            // from the first nonce the balance no longer covers, everything after it.
+            var remove = new List<ulong>();
+            List<Ed25519PublicKey>? emptied = null;
+            foreach (var (sender, pending) in _bySender)
             {
-                var pending = _bySender[sender];
                 var account = state.Accounts.Get(sender);
                 UInt128 needed = 0;
-                ulong? cut = null;
+                bool cut = false;
+                remove.Clear();
                 foreach (var (nonce, tx) in pending)
                 {
                     if (nonce < account.Nonce)
                     {
+                        remove.Add(nonce);
                         continue;
                     }
 
-                    needed += tx.TotalCost!.Value;
-                    if (needed > account.Balance)
+                    if (!cut)
                     {
-                        cut = nonce;
-                        break;
+                        needed += tx.TotalCost!.Value;
+                        cut = needed > account.Balance;
+                    }
+
+                    if (cut)
+                    {
+                        remove.Add(nonce);
                     }
                 }
 
-                foreach (var nonce in pending.Keys.Where(n => n < account.Nonce).ToArray())
+                foreach (var nonce in remove)
                 {
                     var tx = pending[nonce];
                     pending.Remove(nonce);
@@ -330,11 +340,15 @@ public sealed class Mempool
                     _byFee.Remove(tx);
                 }
 
-                if (cut is { } c)
+                if (pending.Count == 0)
                 {
-                    RemoveFrom(sender, c);
+                    (emptied ??= []).Add(sender);
                 }
-                else if (pending.Count == 0)
+            }
+
+            if (emptied is not null)
+            {
+                foreach (var sender in emptied)
                 {
                     _bySender.Remove(sender);
                 }
