@@ -312,11 +312,13 @@ public static class NodeConfigFile
     private static IPEndPoint Endpoint(object? value, string source, string at)
     {
         string text = String(value, source, at);
-        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port is > 0 and <= 65535 && text.Contains(':', StringComparison.Ordinal))
+        try
         {
-            return endpoint;
+            return PeerStore.ParseEndpoint(text);
         }
-
-        throw new NodeConfigException($"{source}: {at}: '{text}' is not an address:port such as 127.0.0.1:4242.");
+        catch (FormatException e)
+        {
+            throw new NodeConfigException($"{source}: {at}: {e.Message}", e);
+        }
     }
 }
