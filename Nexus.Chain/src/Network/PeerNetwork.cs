@@ -388,16 +388,29 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     private void HandleTransactions(Peer peer, byte[] payload)
     {
-        if (!Canonical.TryParse(Canonical.Strict(TransactionBatchProto.Parser), payload, ChainLimits.MaxMessageBytes, out var batch, out var error))
+        // TransactionBatchProto is field 1 (length-delimited) repeated: walk the framing directly, hash each
+        // transaction's bytes, and decode only those the mempool does not already hold (gossip brings most
+        // transactions from every peer; a duplicate costs one BLAKE3 and a lookup, not a protobuf parse).
+        var txs = new List<Transaction>();
+        var span = payload.AsSpan();
+        int pos = 0;
+        while (pos < span.Length)
         {
-            Penalize(peer, _options.InvalidPenalty, error!);
-            return;
-        }
+            if (span[pos++] != 0x0A || !TryReadLength(span, ref pos, out int length) || length > span.Length - pos)
+            {
+                Penalize(peer, _options.InvalidPenalty, "TransactionBatchProto: malformed or not canonical");
+                return;
+            }
 
-        var txs = new List<Transaction>(batch!.Transactions.Count);
-        foreach (var p in batch.Transactions)
-        {
-            if (!Transaction.TryFromProto(p, null, out var tx, out error))
+            var encoded = span.Slice(pos, length);
+            pos += length;
+            var hash = Blake3.Hash(encoded);
+            if (_app.Mempool.TryGet(hash, out _))
+            {
+                continue;
+            }
+
+            if (!Transaction.TryDecode(encoded, out var tx, out var error))
             {
                 Penalize(peer, _options.InvalidPenalty, error!);
                 return;
@@ -406,12 +419,44 @@ public sealed class PeerNetwork : IAsyncDisposable
             txs.Add(tx!);
         }
 
+        if (txs.Count == 0)
+        {
+            return;
+        }
+
         var results = _app.Mempool.AddRange(txs);
-        int bad = results.Count(r => r is AdmissionStatus.BadSignature or AdmissionStatus.WrongChain or AdmissionStatus.TooLarge);
+        int bad = 0;
+        foreach (var r in results)
+        {
+            if (r is AdmissionStatus.BadSignature or AdmissionStatus.WrongChain or AdmissionStatus.TooLarge) bad++;
+        }
+
         if (bad > 0)
         {
             Penalize(peer, _options.InvalidPenalty * bad, "invalid transactions");
         }
+    }
+
+    /// <summary>Reads a minimal (canonical) protobuf varint length of at most 4 bytes; false if malformed, overlong or too large.</summary>
+    private static bool TryReadLength(ReadOnlySpan<byte> span, ref int pos, out int length)
+    {
+        length = 0;
+        for (int shift = 0; shift < 28; shift += 7)
+        {
+            if (pos >= span.Length)
+            {
+                return false;
+            }
+
+            byte b = span[pos++];
+            length |= (b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return shift == 0 || b != 0; // a trailing zero byte would make the varint non-minimal
+            }
+        }
+
+        return false;
     }
 
     private async Task GossipLoop(CancellationToken ct)
