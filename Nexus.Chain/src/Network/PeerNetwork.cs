@@ -370,7 +370,7 @@ public sealed class PeerNetwork : IAsyncDisposable
 
             if (channel == 0)
             {
-                if (ConsensusMessage.TryDecode(payload, out var message, out var error))
+                if (ConsensusMessage.TryDecode(payload, _app.Mempool, out var message, out var error))
                 {
                     _engine.Receive(message!, peer);
                 }
@@ -396,14 +396,12 @@ public sealed class PeerNetwork : IAsyncDisposable
         int pos = 0;
         while (pos < span.Length)
         {
-            if (span[pos++] != 0x0A || !TryReadLength(span, ref pos, out int length) || length > span.Length - pos)
+            if (!Canonical.TryReadField(span, ref pos, out int field, out var encoded) || field != 1)
             {
                 Penalize(peer, _options.InvalidPenalty, "TransactionBatchProto: malformed or not canonical");
                 return;
             }
 
-            var encoded = span.Slice(pos, length);
-            pos += length;
             var hash = Blake3.Hash(encoded);
             if (_app.Mempool.TryGet(hash, out _))
             {
@@ -435,28 +433,6 @@ public sealed class PeerNetwork : IAsyncDisposable
         {
             Penalize(peer, _options.InvalidPenalty * bad, "invalid transactions");
         }
-    }
-
-    /// <summary>Reads a minimal (canonical) protobuf varint length of at most 4 bytes; false if malformed, overlong or too large.</summary>
-    private static bool TryReadLength(ReadOnlySpan<byte> span, ref int pos, out int length)
-    {
-        length = 0;
-        for (int shift = 0; shift < 28; shift += 7)
-        {
-            if (pos >= span.Length)
-            {
-                return false;
-            }
-
-            byte b = span[pos++];
-            length |= (b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return shift == 0 || b != 0; // a trailing zero byte would make the varint non-minimal
-            }
-        }
-
-        return false;
     }
 
     private async Task GossipLoop(CancellationToken ct)
