@@ -116,6 +116,28 @@ public sealed class Mempool
         }
     }
 
+    /// <summary>Looks up many pending transactions under one lock acquisition.</summary>
+    /// <param name="hashes">Transaction hashes.</param>
+    /// <returns>The pending transaction for each hash, or null.</returns>
+    internal Transaction?[] Lookup(ReadOnlySpan<Hash256> hashes)
+    {
+        var found = new Transaction?[hashes.Length];
+        lock (_gate)
+        {
+            if (_byHash.Count == 0)
+            {
+                return found;
+            }
+
+            for (int i = 0; i < hashes.Length; i++)
+            {
+                _byHash.TryGetValue(hashes[i], out found[i]);
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Checks and admits one transaction (its signature is verified on this thread).</summary>
     /// <param name="transaction">The transaction.</param>
     /// <returns>The admission outcome.</returns>

@@ -75,7 +75,11 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly byte[] _prologue;
     private readonly ConcurrentDictionary<Ed25519PublicKey, Peer> _peers = new();
     private readonly ConcurrentDictionary<Ed25519PublicKey, long> _banned = new();
-    private readonly Channel<Transaction> _gossip = Channel.CreateBounded<Transaction>(new BoundedChannelOptions(100_000) { FullMode = BoundedChannelFullMode.DropOldest });
+    private const int MaxGossipQueued = 100_000;
+    private readonly ConcurrentQueue<Transaction> _gossip = new();
+    private readonly SemaphoreSlim _gossipSignal = new(0);
+    private int _gossipQueued;
+    private int _gossipSignaled;
     private readonly CancellationTokenSource _cts = new();
     private readonly List<Task> _loops = new();
     private TcpListener? _listener;
@@ -100,7 +104,7 @@ public sealed class PeerNetwork : IAsyncDisposable
         {
             if (peer is Peer p) Penalize(p, _options.InvalidPenalty, reason);
         };
-        _app.Mempool.TransactionAdded += tx => _gossip.Writer.TryWrite(tx);
+        _app.Mempool.TransactionAdded += QueueGossip;
     }
 
     /// <summary>This node's Ed25519 identity key.</summary>
@@ -172,6 +176,7 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
 
         _cts.Dispose();
+        _gossipSignal.Dispose();
     }
 
     private async Task AcceptLoop(TcpListener listener, CancellationToken ct)
@@ -391,8 +396,8 @@ public sealed class PeerNetwork : IAsyncDisposable
         // TransactionBatchProto is field 1 (length-delimited) repeated: walk the framing directly, hash each
         // transaction's bytes, and decode only those the mempool does not already hold (gossip brings most
         // transactions from every peer; a duplicate costs one BLAKE3 and a lookup, not a protobuf parse).
-        var txs = new List<Transaction>();
         var span = payload.AsSpan();
+        var slices = new List<(int Offset, int Length)>();
         int pos = 0;
         while (pos < span.Length)
         {
@@ -402,13 +407,25 @@ public sealed class PeerNetwork : IAsyncDisposable
                 return;
             }
 
-            var hash = Blake3.Hash(encoded);
-            if (_app.Mempool.TryGet(hash, out _))
+            slices.Add((pos - encoded.Length, encoded.Length));
+        }
+
+        var hashes = new Hash256[slices.Count];
+        for (int i = 0; i < hashes.Length; i++)
+        {
+            hashes[i] = Blake3.Hash(span.Slice(slices[i].Offset, slices[i].Length));
+        }
+
+        var known = _app.Mempool.Lookup(hashes);
+        var txs = new List<Transaction>();
+        for (int i = 0; i < hashes.Length; i++)
+        {
+            if (known[i] is not null)
             {
                 continue;
             }
 
-            if (!Transaction.TryDecode(encoded, out var tx, out var error))
+            if (!Transaction.TryDecode(span.Slice(slices[i].Offset, slices[i].Length), out var tx, out var error))
             {
                 Penalize(peer, _options.InvalidPenalty, error!);
                 return;
@@ -435,31 +452,69 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Queues an admitted transaction for the gossip loop: a lock-free queue and one wake-up per burst
+    /// (every admission used to take a channel lock, the most contended lock in a loaded devnet). When
+    /// <see cref="MaxGossipQueued"/> are waiting, newer transactions are not gossiped (peers still get
+    /// them in blocks).
+    /// </summary>
+    private void QueueGossip(Transaction tx)
+    {
+        if (Interlocked.Increment(ref _gossipQueued) > MaxGossipQueued)
+        {
+            Interlocked.Decrement(ref _gossipQueued);
+            return;
+        }
+
+        _gossip.Enqueue(tx);
+        if (Interlocked.Exchange(ref _gossipSignaled, 1) == 0)
+        {
+            _gossipSignal.Release();
+        }
+    }
+
     private async Task GossipLoop(CancellationToken ct)
     {
-        var reader = _gossip.Reader;
         var pending = new List<Transaction>();
         try
         {
-            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            while (true)
             {
-                pending.Clear();
+                await _gossipSignal.WaitAsync(ct).ConfigureAwait(false);
+                Volatile.Write(ref _gossipSignaled, 0); // before draining: a transaction queued from here on signals again
                 int bytes = 0;
-                while (bytes < 1024 * 1024 && reader.TryRead(out var tx))
+                while (_gossip.TryDequeue(out var tx))
                 {
+                    Interlocked.Decrement(ref _gossipQueued);
                     pending.Add(tx);
                     bytes += tx.Size;
+                    if (bytes >= 1024 * 1024)
+                    {
+                        SendGossip(pending);
+                        bytes = 0;
+                    }
                 }
 
-                byte[] encoded = EncodeBatch(pending);
-                foreach (var p in _peers.Values)
-                {
-                    p.Send(1, encoded);
-                }
+                SendGossip(pending);
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private void SendGossip(List<Transaction> pending)
+    {
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        byte[] encoded = EncodeBatch(pending);
+        pending.Clear();
+        foreach (var p in _peers.Values)
+        {
+            p.Send(1, encoded);
         }
     }
 

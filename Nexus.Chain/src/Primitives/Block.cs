@@ -248,7 +248,7 @@ public sealed class Block
             }
 
             var header = BlockHeader.Decode(value);
-            var txs = new List<Transaction>();
+            var txSlices = new List<(int Offset, int Length)>();
             var evidence = new List<DuplicateVoteEvidence>();
             Commit? lastCommit = null;
             int previous = 1;
@@ -263,17 +263,8 @@ public sealed class Block
                 switch (field)
                 {
                     case 2:
-                        if (txs.Count == ChainLimits.MaxBlockTransactions) throw new ChainFormatException("block: too many transactions or evidence items");
-                        Transaction? pooled = null;
-                        if (pool is not null && pool.TryGet(Blake3.Hash(value), out pooled) && pooled is not null)
-                        {
-                            txs.Add(pooled);
-                        }
-                        else
-                        {
-                            txs.Add(Transaction.TryDecode(value, out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
-                        }
-
+                        if (txSlices.Count == ChainLimits.MaxBlockTransactions) throw new ChainFormatException("block: too many transactions or evidence items");
+                        txSlices.Add((pos - value.Length, value.Length));
                         break;
                     case 3:
                         if (evidence.Count == ChainLimits.MaxBlockEvidence) throw new ChainFormatException("block: too many transactions or evidence items");
@@ -285,7 +276,25 @@ public sealed class Block
                 }
             }
 
-            block = new Block(header, txs.ToArray(), evidence.ToArray(), lastCommit) { _encoded = data.ToArray() };
+            var txs = new Transaction[txSlices.Count];
+            Transaction?[]? pooled = null;
+            if (pool is not null && txs.Length > 0)
+            {
+                var hashes = new Hash256[txs.Length];
+                for (int i = 0; i < hashes.Length; i++)
+                {
+                    hashes[i] = Blake3.Hash(data.Slice(txSlices[i].Offset, txSlices[i].Length));
+                }
+
+                pooled = pool.Lookup(hashes);
+            }
+
+            for (int i = 0; i < txs.Length; i++)
+            {
+                txs[i] = pooled?[i] ?? (Transaction.TryDecode(data.Slice(txSlices[i].Offset, txSlices[i].Length), out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
+            }
+
+            block = new Block(header, txs, evidence.ToArray(), lastCommit) { _encoded = data.ToArray() };
             error = null;
             return true;
         }
