@@ -171,9 +171,19 @@ public sealed class ConsensusMessage
     /// <returns>The message.</returns>
     public static ConsensusMessage ForSyncRequest(ulong height) => new(ConsensusMessageKind.SyncRequest) { RequestedHeight = height };
 
+    private byte[]? _encoded;
+
     /// <summary>The canonical ConsensusEnvelope encoding.</summary>
     /// <returns>A new array.</returns>
-    public byte[] Encode()
+    public byte[] Encode() => (byte[])Encoded.Clone();
+
+    /// <summary>
+    /// The canonical encoding, made once per message and shared (a proposal is re-sent every rebroadcast
+    /// interval until its round ends): callers must not modify it.
+    /// </summary>
+    internal byte[] Encoded => _encoded ??= EncodeCore();
+
+    private byte[] EncodeCore()
     {
         // Nested blocks are copied from their cached canonical encodings.
         static void Field(MemoryStream ms, int number, ReadOnlySpan<byte> value)

@@ -144,7 +144,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     public void Broadcast(ConsensusMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        byte[] bytes = message.Encode();
+        byte[] bytes = message.Encoded; // shared, never modified: the write loop copies it into a frame
         foreach (var p in _peers.Values)
         {
             p.Send(0, bytes);
@@ -585,12 +585,14 @@ public sealed class PeerNetwork : IAsyncDisposable
 
         public async Task WriteLoop(CancellationToken ct)
         {
+            // Length prefix and payload are written separately: a block-sized payload (shared by every peer's
+            // outbox) is not copied into a new frame per peer.
+            byte[] prefix = new byte[4];
             await foreach (var (channel, payload) in _outbox.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
-                byte[] frame = new byte[4 + payload.Length];
-                BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)payload.Length);
-                payload.CopyTo(frame, 4);
-                await streams[channel].WriteAsync(frame, ct).ConfigureAwait(false);
+                BinaryPrimitives.WriteUInt32LittleEndian(prefix, (uint)payload.Length);
+                await streams[channel].WriteAsync(prefix, ct).ConfigureAwait(false);
+                await streams[channel].WriteAsync(payload, ct).ConfigureAwait(false);
                 await streams[channel].FlushAsync(ct).ConfigureAwait(false);
             }
         }
