@@ -6,8 +6,15 @@ using Nexus.Crypto;
 //   write <dataDir> <genesis.json> <validatorSeedHex>   append blocks forever, printing each committed height
 //   node <dataDir> <genesis.json> <identityFile> <listenPort> <rpcPort> [peer host:port ...]   run a ChainNode
 //   devnet-bench [rate tx/s] [seconds] [max block transactions]   4 validators on loopback in this process: committed TPS, finality p50/p99
+//   pipeline-bench [blocks] [block transactions] [rounds]   single node admit → execute → RocksDB commit: wall and CPU µs per transaction
 switch (args[0])
 {
+    case "pipeline-bench":
+        PipelineBench.Run(
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4,
+            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8192,
+            args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3);
+        break;
     case "devnet-bench":
         await DevnetBench.RunAsync(
             args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 6000,
