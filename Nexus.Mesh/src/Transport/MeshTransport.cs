@@ -243,6 +243,12 @@ public sealed partial class MeshTransport : IDisposable
 
             var header = packet.Header;
             var hops = (byte)Math.Min(255, header.Hops + 1);
+            if (header.Context == PacketContext.NexusGossip && header.PacketType == PacketType.Data && header.HeaderType == HeaderType.Header1)
+            {
+                HandleGossip(source, packet);
+                return;
+            }
+
             switch (header.PacketType)
             {
                 case PacketType.Announce:
@@ -367,6 +373,7 @@ public sealed partial class MeshTransport : IDisposable
             entry.PathCost = originCost;
         }
 
+        entry.FromGossip = false;
         entry.AnnounceRandomHash = announce.RandomHash.ToArray();
         entry.AnnounceData = packet.Data.ToArray();
         entry.AnnounceContextFlag = header.ContextFlag;
@@ -501,7 +508,16 @@ public sealed partial class MeshTransport : IDisposable
             return;
         }
 
+        bool isNew = !_neighbours.ContainsKey(key);
         _neighbours[key] = _time.GetUtcNow();
+        if (isNew)
+        {
+            // Answer a neighbour heard for the first time at once, so both ends know each other
+            // without waiting a beacon interval (only on first contact: no beacon storms).
+            SendBeacon(source);
+        }
+
+        RaiseNeighbourHeard(neighbour, data[..64], source);
         foreach (var e in Routes.Snapshot())
         {
             if (e.NextHop == neighbour && e.Interface == source)
