@@ -54,6 +54,7 @@ public sealed partial class MeshTransport : IDisposable
     private readonly ITimer _maintenance;
     private readonly MeshMetrics _metrics;
     private DateTimeOffset _nextBeacon;
+    private bool _disposed;
 
     /// <summary>Creates a transport node.</summary>
     /// <param name="identity">The transport identity (its hash is the transport id); the caller keeps ownership.</param>
@@ -234,6 +235,11 @@ public sealed partial class MeshTransport : IDisposable
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _metrics.PacketIn();
             if (!Packet.TryParse(raw, out var packet))
             {
@@ -280,9 +286,14 @@ public sealed partial class MeshTransport : IDisposable
         }
     }
 
-    /// <summary>Stops timers.</summary>
+    /// <summary>Stops timers; pending rebroadcasts and beacons are cancelled (nothing is signed after this returns, so the caller may dispose the identity).</summary>
     public void Dispose()
     {
+        lock (_gate)
+        {
+            _disposed = true;
+        }
+
         _maintenance.Dispose();
         _metrics.Dispose();
     }
@@ -412,6 +423,12 @@ public sealed partial class MeshTransport : IDisposable
             {
                 lock (_gate)
                 {
+                    if (_disposed)
+                    {
+                        timer!.Dispose();
+                        return;
+                    }
+
                     Rebroadcast(state);
                     if (state.Attempts == 1)
                     {
@@ -657,6 +674,11 @@ public sealed partial class MeshTransport : IDisposable
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             var now = _time.GetUtcNow();
             if (now >= _nextBeacon)
             {
