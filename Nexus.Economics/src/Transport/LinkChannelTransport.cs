@@ -57,6 +57,7 @@ public sealed class LinkChannelTransport : IChannelMessageTransport, IDisposable
     private readonly Dictionary<string, long> _dropped = [];
     private readonly Channel<(Hash128 Peer, byte[] Message)> _inbound;
     private readonly ITimer _maintenance;
+    private readonly ITimer _flush;
     private readonly Lock _gate = new();
     private EconomicsNode? _receiver;
     private long _sent;
@@ -91,6 +92,7 @@ public sealed class LinkChannelTransport : IChannelMessageTransport, IDisposable
         links.DataReceived = OnLinkData;
         links.LinkEstablished = OnLinkEstablished;
         _maintenance = _time.CreateTimer(_ => Maintain(), null, _options.MaintenanceInterval, _options.MaintenanceInterval);
+        _flush = _time.CreateTimer(_ => FlushReady(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>This node's 16-byte identity hash.</summary>
@@ -295,7 +297,6 @@ public sealed class LinkChannelTransport : IChannelMessageTransport, IDisposable
         long now = _time.GetTimestamp();
         List<NexusLink>? dispose = null;
         List<IdentityPublicKey>? open = null;
-        List<(NexusLink, byte[][])>? flush = null;
         lock (_gate)
         {
             foreach (var state in _peers.Values)
@@ -322,11 +323,7 @@ public sealed class LinkChannelTransport : IChannelMessageTransport, IDisposable
                     (dispose ??= []).AddRange(state.Retire());
                 }
 
-                if (state.Current is { State: NexusLinkState.Established } current)
-                {
-                    (flush ??= []).Add((current, state.TakeOutbox(now)));
-                }
-                else if (!state.HasHandshake && state.Identity is { } identity)
+                if (NeedsLink(state) && !state.HasHandshake && state.Identity is { } identity)
                 {
                     (open ??= []).Add(identity);
                 }
@@ -339,19 +336,14 @@ public sealed class LinkChannelTransport : IChannelMessageTransport, IDisposable
             Open(identity);
         }
 
-        foreach (var (link, payloads) in flush ?? [])
-        {
-            foreach (var payload in payloads)
-            {
-                Transmit(link, payload);
-            }
-        }
+        FlushReady();
     }
 
     /// <summary>Stops the timer, closes the links this transport uses and ends <see cref="RunAsync"/>; the link manager's previous handlers are restored.</summary>
     public void Dispose()
     {
         _maintenance.Dispose();
+        _flush.Dispose();
         _inbound.Writer.TryComplete();
         List<NexusLink> links = [];
         lock (_gate)
@@ -450,6 +442,7 @@ public sealed class LinkChannelTransport : IChannelMessageTransport, IDisposable
         {
             NexusLink? retired = null;
             (NexusLink, byte[][])? flush = null;
+            bool defer = false;
             lock (_gate)
             {
                 if (GetOrAddPeer(identity.Hash) is { } state)
@@ -468,7 +461,11 @@ public sealed class LinkChannelTransport : IChannelMessageTransport, IDisposable
                     }
 
                     state.UnansweredSince = null;
-                    if (state.Outbox.Count > 0)
+
+                    // The initiator is told before its confirmation leaves: data sent now would reach the
+                    // responder ahead of the confirmation, so queued messages go 1 ms later.
+                    defer = link.IsInitiator && state.Outbox.Count > 0;
+                    if (!defer && state.Outbox.Count > 0)
                     {
                         flush = (link, state.TakeOutbox(_time.GetTimestamp()));
                     }
@@ -476,6 +473,11 @@ public sealed class LinkChannelTransport : IChannelMessageTransport, IDisposable
             }
 
             retired?.Dispose();
+            if (defer)
+            {
+                _flush.Change(TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+            }
+
             if (flush is var (current, payloads))
             {
                 foreach (var payload in payloads)
@@ -486,6 +488,31 @@ public sealed class LinkChannelTransport : IChannelMessageTransport, IDisposable
         }
 
         _nextEstablished?.Invoke(link);
+    }
+
+    // Sends what waits for every neighbour whose link is established.
+    private void FlushReady()
+    {
+        List<(NexusLink, byte[][])> flush = [];
+        long now = _time.GetTimestamp();
+        lock (_gate)
+        {
+            foreach (var state in _peers.Values)
+            {
+                if (state.Outbox.Count > 0 && state.Current is { State: NexusLinkState.Established } current)
+                {
+                    flush.Add((current, state.TakeOutbox(now)));
+                }
+            }
+        }
+
+        foreach (var (link, payloads) in flush)
+        {
+            foreach (var payload in payloads)
+            {
+                Transmit(link, payload);
+            }
+        }
     }
 
     private void Open(IdentityPublicKey identity)
