@@ -6,7 +6,7 @@ public class LinkTests
 {
     private sealed class Pair : IDisposable
     {
-        public Pair(bool lora)
+        public Pair(bool lora, Nexus.Crypto.LinkRekeyPolicy? rekeyPolicy = null)
         {
             Sim.Add("X", 0, 1);
             Sim.Add("R", 0, 2);
@@ -31,8 +31,8 @@ public class LinkTests
                     y.ProcessInbound(src, p);
                 }
             };
-            X = new NexusLinkManager(Sim.Nodes["X"].Transport, Sim.Nodes["X"].Identity, Sim.Time);
-            Y = new NexusLinkManager(y, Sim.Nodes["Y"].Identity, Sim.Time);
+            X = new NexusLinkManager(Sim.Nodes["X"].Transport, Sim.Nodes["X"].Identity, Sim.Time, rekeyPolicy);
+            Y = new NexusLinkManager(y, Sim.Nodes["Y"].Identity, Sim.Time, rekeyPolicy);
             Y.DataReceived = (_, d) => AtY.Add(d.ToArray());
             X.DataReceived = (_, d) => AtX.Add(d.ToArray());
             X.Announce();
@@ -52,6 +52,8 @@ public class LinkTests
         public List<byte[]> Captured { get; } = [];
 
         public bool Hold { get; set; }
+
+        public int Delivered { get; set; }
 
         public List<byte[]> LinkPackets() => Captured.Where(p => Packet.Parse(p).Header.DestinationHash == Y.Destination.Hash).ToList();
 
@@ -183,5 +185,135 @@ public class LinkTests
         pair.Sim.Run(TimeSpan.FromSeconds(10));
         Assert.NotEqual(NexusLinkState.Established, link.State);
         Assert.Equal(0, pair.Y.EstablishedCount);
+    }
+    [Fact]
+    public void A_link_rekeys_by_itself_when_its_byte_limit_is_reached_and_loses_no_data()
+    {
+        using var pair = new Pair(lora: false, new Nexus.Crypto.LinkRekeyPolicy(TimeSpan.FromHours(1), 4_000));
+        var link = pair.Open();
+        Assert.Equal(NexusLinkState.Established, link.State);
+        NexusLink? atY = null;
+        pair.Y.DataReceived = (l, d) =>
+        {
+            atY = l;
+            pair.AtY.Add(d.ToArray());
+        };
+        var firstSession = link.Session;
+        for (var i = 0; i < 40; i++)
+        {
+            var message = new byte[400];
+            message[0] = (byte)i;
+            Assert.True(link.Send(message));
+            pair.Sim.Run(TimeSpan.FromMilliseconds(500));
+            if (atY is not null)
+            {
+                Assert.True(atY.Send(message));
+                pair.Sim.Run(TimeSpan.FromMilliseconds(500));
+            }
+        }
+
+        pair.Sim.Run(TimeSpan.FromSeconds(5));
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => (byte)i), pair.AtY.Select(m => m[0]));
+        Assert.Equal(40, pair.AtX.Count); // Y answers every delivery
+        Assert.True(link.Rekeys >= 3, $"initiator rekeyed {link.Rekeys} times");
+        Assert.Equal(link.Rekeys, atY!.Rekeys);
+        Assert.NotSame(firstSession, link.Session);
+        Assert.Equal(NexusLinkState.Established, link.State);
+        Assert.False(pair.Y.Rejected.ContainsKey("forged"));
+        Assert.False(pair.X.Rejected.ContainsKey("forged"));
+    }
+
+    [Fact]
+    public void An_idle_link_rekeys_when_its_interval_elapses_even_if_the_first_rekey_messages_are_lost()
+    {
+        using var pair = new Pair(lora: false, new Nexus.Crypto.LinkRekeyPolicy(TimeSpan.FromMinutes(10), 1_000_000));
+        var link = pair.Open();
+        NexusLink atY = null!;
+        pair.Y.LinkEstablished = l => atY = l;
+        Assert.True(link.Send("hello"u8));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Single(pair.AtY);
+        for (var minute = 0; minute < 9; minute++)
+        {
+            pair.Y.Announce(); // as a node re-announces, so the path to nexus.link stays fresh
+            pair.Sim.Run(TimeSpan.FromMinutes(1));
+        }
+
+        pair.Sim.Run(TimeSpan.FromSeconds(40)); // the session is ≈ 9 min 51 s old
+        Assert.Equal(0, link.Rekeys);
+
+        pair.Hold = true; // the first rekey initiation (due at 10 min) never reaches Y
+        pair.Sim.Run(TimeSpan.FromSeconds(14));
+        Assert.Equal(0, link.Rekeys);
+        Assert.Contains(pair.LinkPackets(), p => Packet.Parse(p).Data[0] == 5);
+        pair.Hold = false;
+        pair.Sim.Run(TimeSpan.FromSeconds(40)); // retransmitted after the handshake timeout
+        Assert.Equal(1, link.Rekeys);
+        Assert.True(link.Send("after"u8));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal("after", Encoding.ASCII.GetString(pair.AtY[^1]));
+    }
+
+    [Fact]
+    public void Only_the_authenticated_peer_can_rekey_a_link()
+    {
+        using var pair = new Pair(lora: false);
+        var link = pair.Open();
+        using var intruder = Nexus.Crypto.NodeIdentity.Generate();
+        using var handshake = Nexus.Crypto.LinkHandshake.CreateInitiator(intruder, [.. "nexus-mesh-rekey"u8, .. link.LinkId.AsSpan()], IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity).AsSpan());
+        var data = new byte[17 + Nexus.Crypto.LinkHandshake.InitiationSizeInBytes];
+        data[0] = 5;
+        link.LinkId.WriteTo(data.AsSpan(1));
+        handshake.WriteInitiation(data.AsSpan(17));
+        var packet = PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Single, pair.Y.Destination.Hash, PacketContext.None), data);
+        pair.Sim.Nodes["Y"].Transport.ProcessInbound(pair.YInterface, packet);
+        pair.Sim.Run(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, pair.Y.Rejected["rekey_peer_mismatch"]);
+        Assert.Equal(0, link.Rekeys);
+        Assert.True(link.Send("still"u8));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal("still", Encoding.ASCII.GetString(pair.AtY[^1]));
+    }
+
+    [Fact]
+    public void Pending_handshakes_are_bounded_expire_and_lost_initiations_are_retransmitted()
+    {
+        using var pair = new Pair(lora: false);
+        var y = pair.Sim.Nodes["Y"].Transport;
+        for (var i = 0; i < 100; i++)
+        {
+            using var stranger = Nexus.Crypto.NodeIdentity.Generate();
+            using var handshake = Nexus.Crypto.LinkHandshake.CreateInitiator(stranger, "nexus-mesh"u8);
+            var data = new byte[17 + Nexus.Crypto.LinkHandshake.InitiationSizeInBytes];
+            data[0] = 1;
+            System.Security.Cryptography.RandomNumberGenerator.Fill(data.AsSpan(1, 16));
+            handshake.WriteInitiation(data.AsSpan(17));
+            y.ProcessInbound(pair.YInterface, PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Single, pair.Y.Destination.Hash, PacketContext.None), data));
+        }
+
+        Assert.Equal(36, pair.Y.Rejected["pending_limit"]);
+
+        // While the table is full a genuine initiation is refused too; once the strangers' handshakes
+        // expire (3 × 15 s), a retransmitted initiation gets through (X allows itself 5 attempts).
+        pair.X.HandshakeAttempts = 5;
+        var link = pair.X.Open(IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity));
+        pair.Sim.Run(TimeSpan.FromSeconds(5));
+        Assert.Equal(NexusLinkState.Pending, link.State);
+        Assert.Equal(37, pair.Y.Rejected["pending_limit"]);
+        pair.Sim.Run(TimeSpan.FromSeconds(70));
+        Assert.Equal(64, pair.Y.Rejected["handshake_timeout"]);
+        Assert.Equal(NexusLinkState.Established, link.State);
+    }
+
+    [Fact]
+    public void An_initiator_gives_up_after_its_attempts_and_closes_the_link()
+    {
+        using var pair = new Pair(lora: false);
+        pair.Hold = true;
+        var link = pair.X.Open(IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity));
+        pair.Sim.Run(TimeSpan.FromSeconds(60));
+        Assert.Equal(3, pair.LinkPackets().Count(p => Packet.Parse(p).Data[0] == 1));
+        Assert.Equal(NexusLinkState.Closed, link.State);
+        Assert.Equal(1, pair.X.Rejected["handshake_timeout"]);
     }
 }
