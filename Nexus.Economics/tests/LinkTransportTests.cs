@@ -186,22 +186,24 @@ public class LinkTransportTests
     }
 
     [Fact]
-    public async Task A_link_due_for_rekey_is_replaced_by_a_fresh_handshake()
+    public async Task A_link_due_for_rekey_is_rekeyed_in_place_and_keeps_carrying_updates()
     {
         using var net = new Net(rekey: new LinkRekeyPolicy(TimeSpan.FromMinutes(1), 1 << 20));
         var channel = await OpenChannel(net);
         Assert.True(net.A.Transport.TryGetLink(net.B.Hash, out var first));
-        net.Time.Advance(TimeSpan.FromMinutes(2));
-        Assert.True(first!.IsRekeyDue);
-        await net.A.Node.PayAsync(channel.Id, 10);
-        await net.RunUntil(() => !channel.HasPendingUpdate);
-        await net.A.Node.PayAsync(channel.Id, 10);
-        await net.RunUntil(() => !channel.HasPendingUpdate);
-        Assert.Equal(9_980UL, channel.LocalBalance);
-        Assert.Equal(2, net.A.Transport.LinksOpened);
-        Assert.True(net.A.Transport.TryGetLink(net.B.Hash, out var second));
-        Assert.NotEqual(first.LinkId, second!.LinkId);
-        Assert.False(second.IsRekeyDue);
+        for (int i = 0; i < 3; i++)
+        {
+            net.Time.Advance(TimeSpan.FromSeconds(50));
+            await net.A.Node.PayAsync(channel.Id, 10);
+            await net.RunUntil(() => !channel.HasPendingUpdate);
+        }
+
+        Assert.Equal(9_970UL, channel.LocalBalance);
+        Assert.Equal(1, net.A.Transport.LinksOpened);
+        Assert.True(net.A.Transport.TryGetLink(net.B.Hash, out var same));
+        Assert.Same(first, same);
+        Assert.True(first!.Rekeys >= 1);
+        Assert.Empty(net.A.Transport.Dropped);
     }
 
     [Fact]

@@ -20,11 +20,11 @@ namespace Nexus.Economics;
 /// <para>
 /// Rules: a link to a neighbour is opened on the first send and reused; messages wait in a bounded
 /// per-neighbour queue (<see cref="LinkChannelTransportOptions.OutboundQueueCapacity"/>, oldest dropped)
-/// while it is established. A link is replaced by a fresh handshake when its handshake does not
-/// finish within <see cref="LinkChannelTransportOptions.HandshakeTimeout"/>, when it is due for a rekey
-/// (<see cref="NexusLink.IsRekeyDue"/>), when it was closed, or when this node sent on it and heard
-/// nothing from the peer for <see cref="LinkChannelTransportOptions.StaleAfter"/> (the peer restarted
-/// and forgot it). The newest established link to a peer (opened by either side) carries sends; the
+/// while it is established. Rekeying is the link manager's (same link id, fresh D3 handshake). A link
+/// is replaced by a new one when its handshake failed (the manager closed it after its retransmissions)
+/// or did not finish within <see cref="LinkChannelTransportOptions.HandshakeTimeout"/>, when it was
+/// closed, or when this node sent on it and heard nothing from the peer for
+/// <see cref="LinkChannelTransportOptions.StaleAfter"/> (the peer restarted and forgot it). The newest established link to a peer (opened by either side) carries sends; the
 /// one before it is kept for receiving and disposed when a third is established.
 /// </para>
 /// <para>
@@ -222,10 +222,6 @@ public sealed class LinkChannelTransport : IChannelMessageTransport, IDisposable
             {
                 link = current;
                 state.UnansweredSince ??= now;
-                if (current.IsRekeyDue && !state.HasHandshake)
-                {
-                    open = state.Identity;
-                }
             }
             else
             {

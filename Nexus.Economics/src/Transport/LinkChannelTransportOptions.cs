@@ -3,8 +3,12 @@ namespace Nexus.Economics;
 /// <summary>Settings of a <see cref="LinkChannelTransport"/> (docs/protocol/channels.md, "Carriage over NEXUS links").</summary>
 public sealed class LinkChannelTransportOptions
 {
-    /// <summary>How long a link may stay in its handshake before it is abandoned and opened again on the next send or maintenance tick. Default 10 s.</summary>
-    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a link may stay in its handshake before it is abandoned and opened again (a backstop:
+    /// the link manager retransmits the initiation and closes the link itself after 3 × 15 s by default,
+    /// which the transport notices at once). Default 60 s.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// A link is presumed dead (the peer restarted or lost it) when this node has sent on it and heard
