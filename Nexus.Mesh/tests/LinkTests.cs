@@ -316,4 +316,28 @@ public class LinkTests
         Assert.Equal(NexusLinkState.Closed, link.State);
         Assert.Equal(1, pair.X.Rejected["handshake_timeout"]);
     }
+    [Fact]
+    public void A_lost_confirmation_is_recovered_when_the_initiator_starts_sending()
+    {
+        using var pair = new Pair(lora: false);
+        var y = pair.Sim.Nodes["Y"].Transport;
+        pair.Hold = true;
+        var link = pair.X.Open(IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        y.ProcessInbound(pair.YInterface, pair.LinkPackets().Single(p => Packet.Parse(p).Data[0] == 1)); // the initiation gets through
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal(NexusLinkState.Established, link.State); // X has the response; its confirmation is held back
+        Assert.Contains(pair.LinkPackets(), p => Packet.Parse(p).Data[0] == 3);
+        Assert.Equal(0, pair.Y.EstablishedCount);
+
+        pair.Hold = false;
+        Assert.True(link.Send("lost"u8)); // Y cannot open it yet: it answers with its response again
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, pair.Y.Rejected["not_established"]);
+        Assert.Equal(1, pair.Y.EstablishedCount); // X resent the confirmation
+
+        Assert.True(link.Send("again"u8));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal("again", Encoding.ASCII.GetString(Assert.Single(pair.AtY)));
+    }
 }

@@ -92,7 +92,9 @@ public sealed class NexusLinkManager : IDisposable
     /// <summary>
     /// Dropped link packets and abandoned handshakes by reason: <c>unknown_link</c>, <c>malformed</c>,
     /// <c>handshake_failed</c>, <c>handshake_timeout</c>, <c>pending_limit</c>, <c>rekey_failed</c>,
-    /// <c>rekey_peer_mismatch</c>, <c>rekey_timeout</c>, <c>replayed</c>, <c>too_old</c>, <c>forged</c>.
+    /// <c>rekey_peer_mismatch</c>, <c>rekey_timeout</c>, <c>rekey_collision</c>, <c>not_established</c>
+    /// (data for a link whose confirmation has not arrived; answered with the response again so the
+    /// initiator resends its confirmation), <c>replayed</c>, <c>too_old</c>, <c>forged</c>.
     /// </summary>
     public IReadOnlyDictionary<string, long> Rejected
     {
@@ -240,10 +242,16 @@ public sealed class NexusLinkManager : IDisposable
                         return;
                     }
 
+                    link.SentConfirmation = confirmation.ToArray();
                     Establish(link, session);
                     SendMessage(link.Peer!, Confirmation, linkId, confirmation);
                     return;
                 }
+
+            case Response when link is { IsInitiator: true, State: NexusLinkState.Established, SentConfirmation: { } sent }:
+                // The responder is still waiting: our confirmation was lost. Sending it again reveals nothing new.
+                SendMessage(link.Peer!, Confirmation, linkId, sent);
+                return;
 
             case Confirmation when link is { IsInitiator: false, State: NexusLinkState.Pending, Handshake: not null }:
                 {
@@ -260,6 +268,16 @@ public sealed class NexusLinkManager : IDisposable
 
             case Data when link is { State: NexusLinkState.Established, Session: not null }:
                 ReceiveData(link, linkId, body);
+                return;
+            case Data when link is { IsInitiator: false, State: NexusLinkState.Pending, LastHandshakeMessage: not null }:
+                // The initiator already sends data, so it has our response but its confirmation was lost:
+                // answer with the response again (bounded by the attempts) and it resends the confirmation.
+                Reject("not_established");
+                if (link.HandshakeAttempts < HandshakeAttempts)
+                {
+                    Resend(link);
+                }
+
                 return;
             case RekeyInitiation when link is { State: NexusLinkState.Established }:
                 AcceptRekey(link, body);
