@@ -468,16 +468,14 @@ public sealed class NexusLinkManager : IDisposable
 
             message = new byte[1 + LinkHandshake.ConfirmationSizeInBytes];
             message[0] = RekeyConfirmation;
-            if (handshake.ReadResponse(response, message.AsSpan(1), out var session) != HandshakeStatus.Ok || session is null)
+            var status = handshake.ReadResponse(response, message.AsSpan(1), out var session);
+            EndRekeyHandshake(link);
+            if (status != HandshakeStatus.Ok || session is null)
             {
-                handshake.Dispose();
-                link.RekeyHandshake = null;
                 RejectLocked("rekey_failed");
                 return;
             }
 
-            handshake.Dispose();
-            link.RekeyHandshake = null;
             link.NextSession = session; // promoted when the responder acknowledges (or sends under it)
             Remember(link, message, restart: true);
         }
@@ -489,22 +487,19 @@ public sealed class NexusLinkManager : IDisposable
     {
         Span<byte> acknowledgement = stackalloc byte[LinkSession.OverheadInBytes];
         Span<byte> associated = stackalloc byte[17];
-        link.LinkId.WriteTo(associated);
-        associated[16] = RekeyAcknowledgement;
+        WriteAcknowledgementAssociatedData(link.LinkId, associated);
         lock (_gate)
         {
             if (link.RekeyHandshake is { } handshake && !link.IsRekeyInitiator)
             {
-                if (handshake.ReadConfirmation(confirmation, out var session) != HandshakeStatus.Ok || session is null)
+                var status = handshake.ReadConfirmation(confirmation, out var session);
+                EndRekeyHandshake(link);
+                if (status != HandshakeStatus.Ok || session is null)
                 {
-                    handshake.Dispose();
-                    link.RekeyHandshake = null;
                     RejectLocked("rekey_failed");
                     return;
                 }
 
-                handshake.Dispose();
-                link.RekeyHandshake = null;
                 Promote(link, session);
             }
             else if (link.PreviousSession is null)
@@ -523,8 +518,7 @@ public sealed class NexusLinkManager : IDisposable
     private void AcknowledgeRekey(NexusLink link, ReadOnlySpan<byte> body)
     {
         Span<byte> associated = stackalloc byte[17];
-        link.LinkId.WriteTo(associated);
-        associated[16] = RekeyAcknowledgement;
+        WriteAcknowledgementAssociatedData(link.LinkId, associated);
         lock (_gate)
         {
             if (link.NextSession is not { } next)
@@ -540,6 +534,12 @@ public sealed class NexusLinkManager : IDisposable
 
             Promote(link, next);
         }
+    }
+
+    private static void EndRekeyHandshake(NexusLink link)
+    {
+        link.RekeyHandshake?.Dispose();
+        link.RekeyHandshake = null;
     }
 
     private void Promote(NexusLink link, LinkSession session)
@@ -647,8 +647,7 @@ public sealed class NexusLinkManager : IDisposable
             // An unanswered rekey: keep the current session and start over with a fresh handshake when
             // due (at once if the session is still due). The peer, if it did switch, still opens packets
             // under the current session for its grace period, and the fresh rekey replaces both.
-            link.RekeyHandshake?.Dispose();
-            link.RekeyHandshake = null;
+            EndRekeyHandshake(link);
             link.NextSession?.Dispose();
             link.NextSession = null;
             link.LastHandshakeMessage = null;
@@ -666,6 +665,13 @@ public sealed class NexusLinkManager : IDisposable
             link.HandshakeStarted = now;
             link.HandshakeAttempts = 1;
         }
+    }
+
+    /// <summary>The rekey acknowledgement's associated data: link id 16 ‖ 0x08.</summary>
+    private static void WriteAcknowledgementAssociatedData(Hash128 linkId, Span<byte> destination)
+    {
+        linkId.WriteTo(destination);
+        destination[16] = RekeyAcknowledgement;
     }
 
     private static byte[] RekeyPrologueFor(Hash128 linkId)
