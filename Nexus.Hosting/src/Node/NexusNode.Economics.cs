@@ -17,22 +17,23 @@ namespace Nexus.Hosting;
 /// hashes the routing table already uses; a party's <c>nexus.node</c> destination is derived from it.
 /// </para>
 /// <para>
-/// Wire: every message to a node's <c>nexus.node</c> destination starts with a 1-byte kind —
-/// 0x01 app message (sender identity hash 16 ‖ data), 0x02 channel message (sender public key 64 ‖
-/// <see cref="ChannelMessage"/>), 0x03 settlement (<see cref="SettlementRecord"/>, 192 bytes).
-/// The sender of a channel message is named by the public key it carries (its identity hash is
-/// computed from the key, so it cannot be bound to another hash), and everything that moves value —
-/// channel states, win claims, settlements — is Ed25519-signed by that key and verified by the
-/// economics layer; a forged or replayed message is dropped or answered idempotently. The app
-/// message sender is a claim, not authenticated. The envelope lives in one internal class
-/// (<c>MeshEconomicsTransport</c>) behind <see cref="IChannelMessageTransport"/>, so it can move onto
-/// NEXUS links (D3) without touching the rest.
+/// Channel messages travel over NEXUS links (decision D3): the node runs a <see cref="NexusLinkManager"/>
+/// (its <c>nexus.link</c> destination is announced with the node's) and a <see cref="LinkChannelTransport"/>
+/// that opens a link to a neighbour on demand, reuses it, replaces it when it dies, and hands inbound
+/// messages to the economics node with the link's authenticated peer (docs/protocol/channels.md,
+/// "Carriage over NEXUS links"). Neighbour identities come from validated announces.
+/// </para>
+/// <para>
+/// Wire of the node's <c>nexus.node</c> destination: every message starts with a 1-byte kind —
+/// 0x01 app message (sender identity hash 16 ‖ data), 0x03 settlement (<see cref="SettlementRecord"/>,
+/// 192 bytes, flooded to direct neighbours; each receiver validates it). Any other kind (including the
+/// former 0x02 channel envelope) is counted as malformed. The app message sender is a claim, not
+/// authenticated.
 /// </para>
 /// </summary>
 public sealed partial class NexusNode
 {
     private const byte KindApp = 0x01;
-    private const byte KindChannel = 0x02;
     private const byte KindSettlement = 0x03;
     private static readonly byte[] NodeNameHash = DestinationHash.NameHash(AppName);
 
@@ -46,7 +47,10 @@ public sealed partial class NexusNode
     private readonly CancellationTokenSource _stopping = new();
     private RocksDbEconomicsStore? _store;
     private EconomicsNode? _economics;
+    private NexusLinkManager? _links;
+    private LinkChannelTransport? _channelLinks;
     private Task? _workLoop;
+    private Task? _linkLoop;
     private Task? _traffic;
     private long _messagesIn;
     private long _messagesOut;
@@ -109,19 +113,30 @@ public sealed partial class NexusNode
             throw new NodeStartException($"Cannot open the economics store in {Path.Combine(_options.DataDirectory, "economics")}: {e.Message.Split('\n')[0]}", e);
         }
 
-        var transport = new MeshEconomicsTransport(this);
-        _economics = new EconomicsNode(Identity.SigningKey, Account, transport, transport, new EconomicsOptions
+        _links = new NexusLinkManager(Mesh, Identity, _time);
+        _channelLinks = new LinkChannelTransport(_links, Account, keys: _keys, timeProvider: _time, loggerFactory: loggerFactory);
+        _economics = new EconomicsNode(Identity.SigningKey, Account, _channelLinks, new SettlementFlood(this), new EconomicsOptions
         {
             // A neighbour opening a channel may commit this node to the same deposit it would offer itself.
             MaxResponderDepositMicroNxs = _options.ChannelDepositMicroNxs,
         }, _store, _store, _keys,
             _options.GenesisBalances, _time, loggerFactory);
+        _channelLinks.Attach(_economics);
         Mesh.DataReceived = OnMeshData;
         Mesh.AnnounceValidated = OnAnnounceValidated;
         Mesh.PacketSent = OnPacketSent;
         Mesh.PacketRelayed = OnPacketRelayed;
         _workLoop = Task.Run(RunWorkAsync);
+        _linkLoop = Task.Run(() => _channelLinks.RunAsync(_stopping.Token));
     }
+
+    /// <summary>The node's NEXUS link manager (channel messages ride its links).</summary>
+    /// <exception cref="InvalidOperationException">Read before <see cref="StartAsync"/> returned.</exception>
+    public NexusLinkManager Links => _links ?? throw new InvalidOperationException("The node is not started.");
+
+    /// <summary>The transport carrying channel messages over <see cref="Links"/> (its counters show what rode a link).</summary>
+    /// <exception cref="InvalidOperationException">Read before <see cref="StartAsync"/> returned.</exception>
+    public LinkChannelTransport ChannelLinks => _channelLinks ?? throw new InvalidOperationException("The node is not started.");
 
     private async Task StopEconomicsAsync()
     {
@@ -131,7 +146,8 @@ public sealed partial class NexusNode
         Mesh.PacketRelayed = null;
         await _stopping.CancelAsync().ConfigureAwait(false);
         _work.Writer.TryComplete();
-        foreach (var task in new[] { _workLoop, _traffic })
+        _channelLinks?.Dispose();
+        foreach (var task in new[] { _workLoop, _traffic, _linkLoop })
         {
             if (task is not null)
             {
@@ -140,6 +156,7 @@ public sealed partial class NexusNode
         }
 
         _economics?.Dispose();
+        _links?.Dispose();
         _store?.Dispose();
         _stopping.Dispose();
     }
@@ -165,6 +182,8 @@ public sealed partial class NexusNode
         {
             _neighbours[source] = peer;
         }
+
+        _channelLinks?.LearnIdentity(IdentityPublicKey.FromBytes(publicKey));
 
         if (_options.AutoOpenChannels && Account.CompareTo(peer) < 0)
         {
@@ -210,10 +229,6 @@ public sealed partial class NexusNode
         {
             case KindApp when data.Length >= 1 + Hash128.SizeInBytes:
                 Enqueue(new Work(WorkKind.App, new Hash128(data.Slice(1, Hash128.SizeInBytes)), default, data[(1 + Hash128.SizeInBytes)..].ToArray()));
-                break;
-            case KindChannel when data.Length > 1 + NodeIdentity.PublicKeySizeInBytes:
-                var sender = _keys.LearnIdentity(data.Slice(1, NodeIdentity.PublicKeySizeInBytes), NodeNameHash);
-                Enqueue(new Work(WorkKind.Channel, sender, default, data[(1 + NodeIdentity.PublicKeySizeInBytes)..].ToArray()));
                 break;
             case KindSettlement when data.Length == 1 + SettlementRecord.SizeInBytes:
                 Enqueue(new Work(WorkKind.Settlement, default, default, data[1..].ToArray()));
@@ -270,9 +285,6 @@ public sealed partial class NexusNode
                 }
 
                 break;
-            case WorkKind.Channel:
-                await economics.ReceiveAsync(work.Peer, work.Data, cancellationToken).ConfigureAwait(false);
-                break;
             case WorkKind.Settlement:
                 await economics.ReceiveSettlementAsync(work.Data, cancellationToken).ConfigureAwait(false);
                 break;
@@ -292,6 +304,11 @@ public sealed partial class NexusNode
     {
         var economics = Economics;
         long tick = ++_ticks;
+        if (tick is 1 or 2 or 4 or 8 || tick % Math.Max(1, _options.AnnounceIntervalSeconds) == 0)
+        {
+            Links.Announce(); // with the node's own announces: neighbours route link handshakes to it
+        }
+
         await economics.TickAsync(cancellationToken).ConfigureAwait(false);
         if (tick % 5 == 2)
         {
@@ -523,6 +540,15 @@ public sealed partial class NexusNode
         counters["open_settlements"] = OpenSettlements();
         counters["unsettled_channels"] = unsettled;
         counters["econ_backlog"] = backlog;
+        counters["links_established"] = Links.EstablishedCount;
+        counters["link_messages_sent"] = ChannelLinks.MessagesSent;
+        counters["link_messages_received"] = ChannelLinks.MessagesReceived;
+        counters["links_opened"] = ChannelLinks.LinksOpened;
+        foreach (var (reason, count) in ChannelLinks.Dropped)
+        {
+            counters["link_dropped_" + reason] = count;
+        }
+
         counters["messages_in"] = Interlocked.Read(ref _messagesIn);
         counters["messages_out"] = Interlocked.Read(ref _messagesOut);
         counters["messages_unroutable"] = Interlocked.Read(ref _unroutable);
@@ -563,7 +589,6 @@ public sealed partial class NexusNode
         Open,
         Forwarded,
         Relayed,
-        Channel,
         Settlement,
         App,
         Maintain,
@@ -571,15 +596,9 @@ public sealed partial class NexusNode
 
     private readonly record struct Work(WorkKind Kind, Hash128 Peer, Hash256 PacketHash, byte[]? Data);
 
-    /// <summary>Channel messages and settlement gossip over the mesh (see the class remarks for the envelope).</summary>
-    private sealed class MeshEconomicsTransport(NexusNode node) : IChannelMessageTransport, ISettlementGossip
+    /// <summary>Settlement flooding to direct neighbours' <c>nexus.node</c> destinations (kind 0x03).</summary>
+    private sealed class SettlementFlood(NexusNode node) : ISettlementGossip
     {
-        public ValueTask SendAsync(Hash128 peer, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
-        {
-            node.SendEnvelope(peer, KindChannel, node.Identity.PublicKey, message.Span);
-            return ValueTask.CompletedTask;
-        }
-
         public ValueTask PublishAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken = default)
         {
             foreach (var neighbour in node.DirectNeighbours())
