@@ -451,27 +451,14 @@ public sealed class PeerNetwork : IAsyncDisposable
         int total = 0;
         foreach (var tx in transactions)
         {
-            total += 1 + CodedOutputStream.ComputeLengthSize(tx.Size) + tx.Size;
+            total += ProtoWriter.LengthDelimitedSize(tx.Size);
         }
 
         var buffer = new byte[total];
-        int offset = 0;
+        var output = new ProtoWriter(buffer);
         foreach (var tx in transactions)
         {
-            buffer[offset++] = 0x0A; // field 1, wire type 2
-            for (uint v = (uint)tx.Size; ; v >>= 7)
-            {
-                if (v < 0x80)
-                {
-                    buffer[offset++] = (byte)v;
-                    break;
-                }
-
-                buffer[offset++] = (byte)(v | 0x80);
-            }
-
-            tx.Encoded.Span.CopyTo(buffer.AsSpan(offset));
-            offset += tx.Size;
+            output.WriteBytesField(1, tx.Encoded.Span);
         }
 
         return buffer;

@@ -174,40 +174,41 @@ public sealed class Block
 
     private byte[] EncodeFast()
     {
-        // Equivalent to ToProto().ToByteArray(), but copies the cached encodings of the parts instead of re-encoding them.
-        using var ms = new MemoryStream();
-        Field(ms, 1, Header.Encoded.Span);
+        // Equivalent to ToProto().ToByteArray(), but copies the cached encodings of the parts into an
+        // exact-size array instead of re-encoding them.
+        long total = FieldSize(Header.Encoded.Length) + (LastCommit is null ? 0 : FieldSize(LastCommit.Encoded.Length));
         foreach (var tx in Transactions)
         {
-            Field(ms, 2, tx.Encoded.Span);
+            total += FieldSize(tx.Size);
         }
 
         foreach (var e in Evidence)
         {
-            Field(ms, 3, e.Encoded.Span);
+            total += FieldSize(e.Encoded.Length);
+        }
+
+        var buffer = new byte[checked((int)total)];
+        var output = new ProtoWriter(buffer);
+        output.WriteBytesField(1, Header.Encoded.Span);
+        foreach (var tx in Transactions)
+        {
+            output.WriteBytesField(2, tx.Encoded.Span);
+        }
+
+        foreach (var e in Evidence)
+        {
+            output.WriteBytesField(3, e.Encoded.Span);
         }
 
         if (LastCommit is not null)
         {
-            Field(ms, 4, LastCommit.Encoded.Span);
+            output.WriteBytesField(4, LastCommit.Encoded.Span);
         }
 
-        return ms.ToArray();
+        return buffer;
     }
 
-    private static void Field(MemoryStream ms, int number, ReadOnlySpan<byte> value)
-    {
-        ms.WriteByte((byte)((number << 3) | 2));
-        uint length = (uint)value.Length;
-        while (length >= 0x80)
-        {
-            ms.WriteByte((byte)(length | 0x80));
-            length >>= 7;
-        }
-
-        ms.WriteByte((byte)length);
-        ms.Write(value);
-    }
+    private static long FieldSize(int length) => ProtoWriter.LengthDelimitedSize(length);
 
     /// <summary>Decodes a canonical block (signatures and roots not checked).</summary>
     /// <param name="data">At most <see cref="ChainLimits.MaxBlockBytes"/> bytes.</param>

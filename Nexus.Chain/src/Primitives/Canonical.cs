@@ -113,3 +113,58 @@ internal static class Canonical
 
     public static int CompareKeys(in Ed25519PublicKey a, in Ed25519PublicKey b) => a.AsSpan().SequenceCompareTo(b.AsSpan());
 }
+
+/// <summary>
+/// Writes protobuf fields into an exact-size span, byte for byte what Google.Protobuf writes
+/// (tag varint, length varint, payload): for concatenating cached canonical encodings without
+/// building message objects. Callers size the span with <see cref="LengthDelimitedSize"/> and friends.
+/// </summary>
+internal ref struct ProtoWriter(Span<byte> destination)
+{
+    private readonly Span<byte> _destination = destination;
+
+    public int Position { get; private set; }
+
+    /// <summary>Bytes a length-delimited field with a one-byte tag and a payload of <paramref name="length"/> bytes takes.</summary>
+    public static int LengthDelimitedSize(int length) => 1 + CodedOutputStream.ComputeLengthSize(length) + length;
+
+    public void WriteVarint(ulong value)
+    {
+        while (value >= 0x80)
+        {
+            _destination[Position++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        _destination[Position++] = (byte)value;
+    }
+
+    /// <summary>Tag (field number, wire type 0) and a varint; the caller omits a zero (proto3 default).</summary>
+    public void WriteVarintField(int field, ulong value)
+    {
+        WriteVarint((uint)field << 3);
+        WriteVarint(value);
+    }
+
+    /// <summary>Tag (field number, wire type 2), length and the bytes.</summary>
+    public void WriteBytesField(int field, scoped ReadOnlySpan<byte> value)
+    {
+        WriteLengthPrefix(field, value.Length);
+        value.CopyTo(_destination[Position..]);
+        Position += value.Length;
+    }
+
+    /// <summary>Tag (field number, wire type 2), UTF-8 length and the UTF-8 bytes.</summary>
+    public void WriteStringField(int field, string value)
+    {
+        WriteLengthPrefix(field, Encoding.UTF8.GetByteCount(value));
+        Position += Encoding.UTF8.GetBytes(value, _destination[Position..]);
+    }
+
+    /// <summary>Tag (field number, wire type 2) and a length; the caller writes that many bytes next.</summary>
+    public void WriteLengthPrefix(int field, int length)
+    {
+        WriteVarint(((uint)field << 3) | 2);
+        WriteVarint((uint)length);
+    }
+}

@@ -51,6 +51,12 @@ public abstract class MeshInterface : IAsyncDisposable
     /// <summary>The medium's nominal one-way latency in milliseconds (5 ms unless a subclass knows better).</summary>
     protected virtual int NominalLatencyMs => 5;
 
+    /// <summary>
+    /// How full the interface's transmit queue is, 0 (empty or no queue) … 1 (full): the congestion
+    /// input of the dynamic cost (spec 01-mesh §7, <c>Congestion.DynamicCost</c>). 0 unless the medium queues.
+    /// </summary>
+    public virtual double QueueFill => 0;
+
     /// <summary>Hardware MTU in bytes: the largest packet this interface carries (500 by default).</summary>
     public virtual int HardwareMtu => MeshConstants.Mtu;
 

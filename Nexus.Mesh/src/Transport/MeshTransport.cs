@@ -245,6 +245,11 @@ public sealed partial class MeshTransport : IDisposable
         var verdict = PrevalidateAnnounce(raw, out var announceHash);
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _metrics.PacketIn();
             if (!Packet.TryParse(raw, out var packet))
             {
@@ -254,6 +259,12 @@ public sealed partial class MeshTransport : IDisposable
 
             var header = packet.Header;
             var hops = (byte)Math.Min(255, header.Hops + 1);
+            if (header.Context == PacketContext.NexusGossip && header.PacketType == PacketType.Data && header.HeaderType == HeaderType.Header1)
+            {
+                HandleGossip(source, packet);
+                return;
+            }
+
             switch (header.PacketType)
             {
                 case PacketType.Announce:
@@ -285,7 +296,7 @@ public sealed partial class MeshTransport : IDisposable
         }
     }
 
-    /// <summary>Stops timers.</summary>
+    /// <summary>Stops timers; pending rebroadcasts and beacons are cancelled (nothing is signed after this returns, so the caller may dispose the identity).</summary>
     public void Dispose()
     {
         lock (_gate)
@@ -429,6 +440,7 @@ public sealed partial class MeshTransport : IDisposable
             entry.PathCost = originCost;
         }
 
+        entry.FromGossip = false;
         entry.AnnounceRandomHash = announce.RandomHash.ToArray();
         entry.AnnounceData = packet.Data.ToArray();
         entry.AnnounceContextFlag = header.ContextFlag;
@@ -469,6 +481,7 @@ public sealed partial class MeshTransport : IDisposable
                 {
                     if (_disposed)
                     {
+                        timer!.Dispose();
                         return; // a callback already queued when the transport was disposed
                     }
 
@@ -569,7 +582,16 @@ public sealed partial class MeshTransport : IDisposable
             return;
         }
 
+        bool isNew = !_neighbours.ContainsKey(key);
         _neighbours[key] = _time.GetUtcNow();
+        if (isNew)
+        {
+            // Answer a neighbour heard for the first time at once, so both ends know each other
+            // without waiting a beacon interval (only on first contact: no beacon storms).
+            SendBeacon(source);
+        }
+
+        RaiseNeighbourHeard(neighbour, data[..64], source);
         foreach (var e in Routes.Snapshot())
         {
             if (e.NextHop == neighbour && e.Interface == source)
