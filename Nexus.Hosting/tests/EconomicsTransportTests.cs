@@ -7,7 +7,8 @@ namespace Nexus.Hosting.Tests;
 
 /// <summary>
 /// Three real nodes in a line on loopback TCP (A — B — C): channel messages between neighbours ride
-/// NEXUS links, and a settlement between A and B reaches C, which has no channel with A.
+/// NEXUS links, and a settlement between A and B reaches C, which has no channel with A, on the
+/// settlement gossip topic.
 /// </summary>
 public sealed class EconomicsTransportTests : IDisposable
 {
@@ -104,6 +105,7 @@ public sealed class EconomicsTransportTests : IDisposable
         await WaitFor(() => a.Economics.Ledger.Count >= 1, "the settlement at A");
         var record = a.Economics.Ledger.GetRecords().Single(r => r.PartyA == a.Account || r.PartyB == a.Account);
         await WaitFor(() => c.Economics.Ledger.Contains(record.ComputeHash()), "the A–B settlement at C");
+        Assert.True(Counter(c, "settlement_gossip_accepted") >= 1); // C took it from gossip (there is no other path)
         long expected = 1_000_000 - 1_234;
         Assert.Equal(expected, c.Economics.GetBalance(a.Account));
         Assert.Equal(a.Economics.GetBalance(a.Account), c.Economics.GetBalance(a.Account));

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Nexus.Crypto;
 using Nexus.Economics;
 using Nexus.Mesh;
+using Nexus.Mesh.Gossip;
 
 namespace Nexus.Hosting;
 
@@ -24,17 +25,20 @@ namespace Nexus.Hosting;
 /// "Carriage over NEXUS links"). Neighbour identities come from validated announces.
 /// </para>
 /// <para>
-/// Wire of the node's <c>nexus.node</c> destination: every message starts with a 1-byte kind —
-/// 0x01 app message (sender identity hash 16 ‖ data), 0x03 settlement (<see cref="SettlementRecord"/>,
-/// 192 bytes, flooded to direct neighbours; each receiver validates it). Any other kind (including the
-/// former 0x02 channel envelope) is counted as malformed. The app message sender is a claim, not
-/// authenticated.
+/// Settlements travel on the node's gossip (<see cref="NexusNode.Gossip"/>) as a
+/// <see cref="SettlementGossipTopic"/> (topic 2, tier 2): merged through the settlement validator,
+/// pushed to neighbours as soon as they are accepted, and repaired by every round's Bloom summaries
+/// (docs/protocol/channels.md, "Settlement gossip").
+/// </para>
+/// <para>
+/// Wire of the node's <c>nexus.node</c> destination: kind 0x01 (1 byte) ‖ sender identity hash 16 ‖
+/// app data. Any other kind (including the former 0x02 channel and 0x03 settlement envelopes) is
+/// counted as malformed. The app message sender is a claim, not authenticated.
 /// </para>
 /// </summary>
 public sealed partial class NexusNode
 {
     private const byte KindApp = 0x01;
-    private const byte KindSettlement = 0x03;
     private static readonly byte[] NodeNameHash = DestinationHash.NameHash(AppName);
 
     /// <summary>The largest app message <see cref="SendAsync"/> carries: 448 bytes (465 data bytes of a transported packet − 1 kind byte − 16 sender bytes).</summary>
@@ -49,6 +53,7 @@ public sealed partial class NexusNode
     private EconomicsNode? _economics;
     private NexusLinkManager? _links;
     private LinkChannelTransport? _channelLinks;
+    private SettlementGossipTopic? _settlements;
     private Task? _workLoop;
     private Task? _linkLoop;
     private Task? _traffic;
@@ -115,13 +120,19 @@ public sealed partial class NexusNode
 
         _links = new NexusLinkManager(Mesh, Identity, _time);
         _channelLinks = new LinkChannelTransport(_links, Account, keys: _keys, timeProvider: _time, loggerFactory: loggerFactory);
-        _economics = new EconomicsNode(Identity.SigningKey, Account, _channelLinks, new SettlementFlood(this), new EconomicsOptions
+        _economics = new EconomicsNode(Identity.SigningKey, Account, _channelLinks, null, new EconomicsOptions
         {
             // A neighbour opening a channel may commit this node to the same deposit it would offer itself.
             MaxResponderDepositMicroNxs = _options.ChannelDepositMicroNxs,
         }, _store, _store, _keys,
             _options.GenesisBalances, _time, loggerFactory);
         _channelLinks.Attach(_economics);
+
+        // Settlements ride the node's gossip (tier 2): validated on merge, pushed at once, repaired every round.
+        _settlements = new SettlementGossipTopic(_economics.Validator, loggerFactory: loggerFactory);
+        Gossip.AddTopic(_settlements);
+        _economics.UseGossip(_settlements);
+        _settlements.PublishRequested += () => Enqueue(new Work(WorkKind.PublishSettlements, default, default, null));
         Mesh.DataReceived = OnMeshData;
         Mesh.AnnounceValidated = OnAnnounceValidated;
         Mesh.PacketSent = OnPacketSent;
@@ -230,9 +241,6 @@ public sealed partial class NexusNode
             case KindApp when data.Length >= 1 + Hash128.SizeInBytes:
                 Enqueue(new Work(WorkKind.App, new Hash128(data.Slice(1, Hash128.SizeInBytes)), default, data[(1 + Hash128.SizeInBytes)..].ToArray()));
                 break;
-            case KindSettlement when data.Length == 1 + SettlementRecord.SizeInBytes:
-                Enqueue(new Work(WorkKind.Settlement, default, default, data[1..].ToArray()));
-                break;
             default:
                 Interlocked.Increment(ref _malformed);
                 break;
@@ -285,8 +293,8 @@ public sealed partial class NexusNode
                 }
 
                 break;
-            case WorkKind.Settlement:
-                await economics.ReceiveSettlementAsync(work.Data, cancellationToken).ConfigureAwait(false);
+            case WorkKind.PublishSettlements:
+                _settlements!.FlushPublishes(new GossipPublisher(Gossip));
                 break;
             case WorkKind.App:
                 Interlocked.Increment(ref _messagesIn);
@@ -549,36 +557,18 @@ public sealed partial class NexusNode
             counters["link_dropped_" + reason] = count;
         }
 
+        counters["settlement_gossip_accepted"] = _settlements!.Accepted;
+        foreach (var (reason, count) in _settlements.Rejected)
+        {
+            counters["settlement_gossip_rejected_" + reason] = count;
+        }
+
         counters["messages_in"] = Interlocked.Read(ref _messagesIn);
         counters["messages_out"] = Interlocked.Read(ref _messagesOut);
         counters["messages_unroutable"] = Interlocked.Read(ref _unroutable);
         counters["messages_malformed"] = Interlocked.Read(ref _malformed);
         counters["traffic_done"] = Interlocked.Read(ref _trafficDone);
         counters["work_dropped"] = Interlocked.Read(ref _workDropped);
-    }
-
-    private Hash128[] DirectNeighbours()
-    {
-        lock (_neighbours)
-        {
-            return [.. _neighbours.Values.Distinct()];
-        }
-    }
-
-    // Sends one envelope (kind ‖ prefix ‖ body) to a node's nexus.node destination.
-    private bool SendEnvelope(in Hash128 identityHash, byte kind, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body)
-    {
-        int length = 1 + prefix.Length + body.Length;
-        if (length > MeshConstants.Mtu - MeshConstants.Header2Size)
-        {
-            return false;
-        }
-
-        Span<byte> buffer = stackalloc byte[MeshConstants.Mtu - MeshConstants.Header2Size];
-        buffer[0] = kind;
-        prefix.CopyTo(buffer[1..]);
-        body.CopyTo(buffer[(1 + prefix.Length)..]);
-        return Mesh.Send(NodeDestinationOf(identityHash), buffer[..length]);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Economics work {Kind} failed: {Reason}")]
@@ -589,25 +579,17 @@ public sealed partial class NexusNode
         Open,
         Forwarded,
         Relayed,
-        Settlement,
+        PublishSettlements,
         App,
         Maintain,
     }
 
     private readonly record struct Work(WorkKind Kind, Hash128 Peer, Hash256 PacketHash, byte[]? Data);
 
-    /// <summary>Settlement flooding to direct neighbours' <c>nexus.node</c> destinations (kind 0x03).</summary>
-    private sealed class SettlementFlood(NexusNode node) : ISettlementGossip
+    /// <summary>Pushes through the node's gossip service, which takes the transport's lock around the engine.</summary>
+    private sealed class GossipPublisher(MeshGossipService service) : IGossipPublisher
     {
-        public ValueTask PublishAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken = default)
-        {
-            foreach (var neighbour in node.DirectNeighbours())
-            {
-                node.SendEnvelope(neighbour, KindSettlement, default, record.Span);
-            }
-
-            return ValueTask.CompletedTask;
-        }
+        public void Publish(IGossipTopic topic, ReadOnlySpan<byte> key, Hash128? except = null) => service.Publish(topic, key);
     }
 }
 
