@@ -36,9 +36,8 @@ namespace Nexus.Economics;
 /// As <see cref="ISettlementGossip"/>, <see cref="PublishAsync"/> queues a record the local node
 /// accepted (its own settlements) for an event-driven push; the queue is drained into the engine by
 /// <see cref="FlushPublishes"/> (called at the start of every round, and by the host on the engine's
-/// thread when <see cref="PublishRequested"/> fires). The engine calls (<see cref="IGossipTopic"/>
-/// members, <see cref="FlushPublishes"/>) must come from the engine's single thread;
-/// <see cref="PublishAsync"/> and the counters are thread-safe.
+/// thread when <see cref="PublishRequested"/> fires). Thread-safe: the topic's state is under its own
+/// lock, which is never held while it calls the engine or the validator.
 /// </para>
 /// </summary>
 public sealed class SettlementGossipTopic : IGossipTopic, IGossipRoundObserver, ISettlementGossip
@@ -122,37 +121,46 @@ public sealed class SettlementGossipTopic : IGossipTopic, IGossipRoundObserver, 
     public void CollectHeld(Hash128 neighbour, List<GossipItem> held)
     {
         ArgumentNullException.ThrowIfNull(held);
-        Sync();
-        held.AddRange(_items);
+        lock (_gate)
+        {
+            Sync();
+            held.AddRange(_items);
+        }
     }
 
     /// <inheritdoc/>
     public void CollectOffers(Hash128 neighbour, List<GossipItem> offers)
     {
         ArgumentNullException.ThrowIfNull(offers);
-        Sync();
-        int n = _items.Count;
-        if (n <= MaxOffersPerRound)
+        lock (_gate)
         {
-            offers.AddRange(_items);
-            return;
-        }
+            Sync();
+            int n = _items.Count;
+            if (n <= MaxOffersPerRound)
+            {
+                offers.AddRange(_items);
+                return;
+            }
 
-        int start = _offerStart % n;
-        for (int i = 0; i < MaxOffersPerRound; i++)
-        {
-            offers.Add(_items[(start + i) % n]);
+            int start = _offerStart % n;
+            for (int i = 0; i < MaxOffersPerRound; i++)
+            {
+                offers.Add(_items[(start + i) % n]);
+            }
         }
     }
 
     /// <inheritdoc/>
     public bool TryGetOffer(Hash128 neighbour, ReadOnlySpan<byte> key, out GossipItem item)
     {
-        Sync();
-        if (key.Length == Hash256.SizeInBytes && _index.TryGetValue(new Hash256(key), out int i))
+        lock (_gate)
         {
-            item = _items[i];
-            return true;
+            Sync();
+            if (key.Length == Hash256.SizeInBytes && _index.TryGetValue(new Hash256(key), out int i))
+            {
+                item = _items[i];
+                return true;
+            }
         }
 
         item = default;
@@ -182,9 +190,9 @@ public sealed class SettlementGossipTopic : IGossipTopic, IGossipRoundObserver, 
                 lock (_gate)
                 {
                     Remember(hash); // the engine pushes it on; a later PublishAsync of it is a no-op
+                    Sync();
                 }
 
-                Sync();
                 return GossipMergeResult.Accepted;
             case SettlementStatus.Duplicate:
                 return GossipMergeResult.Stale;
@@ -197,37 +205,43 @@ public sealed class SettlementGossipTopic : IGossipTopic, IGossipRoundObserver, 
     public void OnRound(uint round, IGossipPublisher publisher)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        Sync();
-        if (_items.Count > MaxOffersPerRound)
+        lock (_gate)
         {
-            _offerStart = (_offerStart + MaxOffersPerRound) % _items.Count;
+            Sync();
+            if (_items.Count > MaxOffersPerRound)
+            {
+                _offerStart = (_offerStart + MaxOffersPerRound) % _items.Count;
+            }
         }
 
         FlushPublishes(publisher);
     }
 
-    /// <summary>Pushes every record queued by <see cref="PublishAsync"/> to the engine's neighbours (engine thread only).</summary>
+    /// <summary>Pushes every record queued by <see cref="PublishAsync"/> to the engine's neighbours; <paramref name="publisher"/> must be safe to call from this thread (the engine on its own thread, or a service that takes the engine's lock).</summary>
     /// <param name="publisher">The engine.</param>
     /// <returns>How many records were pushed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="publisher"/> is null.</exception>
     public int FlushPublishes(IGossipPublisher publisher)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        Sync();
         int pushed = 0;
         Span<byte> key = stackalloc byte[Hash256.SizeInBytes];
         while (true)
         {
             Hash256 hash;
+            bool held;
             lock (_gate)
             {
                 if (!_toPublish.TryDequeue(out hash))
                 {
                     return pushed;
                 }
+
+                Sync();
+                held = _index.ContainsKey(hash);
             }
 
-            if (_index.ContainsKey(hash))
+            if (held)
             {
                 hash.WriteTo(key);
                 publisher.Publish(this, key);
@@ -288,7 +302,7 @@ public sealed class SettlementGossipTopic : IGossipTopic, IGossipRoundObserver, 
         return _pushed.Add(hash);
     }
 
-    // Appends the ledger's new GSet members (engine thread).
+    // Under the gate: appends the ledger's new GSet members.
     private void Sync()
     {
         _scratch.Clear();
