@@ -38,7 +38,7 @@ internal static class DevnetCommand
             if (parse.GetValue(chain))
             {
                 int n = parse.GetValue(validators);
-                int port = parse.GetResult(basePort) is null ? ChainDevnet.DefaultBasePort : parse.GetValue(basePort);
+                int port = parse.GetResult(basePort) is { Implicit: false } ? parse.GetValue(basePort) : ChainDevnet.DefaultBasePort;
                 if (ChainDevnet.Validate(n, port) is { } invalid)
                 {
                     error.WriteLine($"nexus devnet --chain: {invalid}");
@@ -48,7 +48,7 @@ internal static class DevnetCommand
                 return await ChainDevnet.RunAsync(n, port, parse.GetValue(blocks), TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(dataDir)?.FullName, output, error, cancellationToken).ConfigureAwait(false);
             }
 
-            if (parse.GetResult(validators) is not null || parse.GetResult(blocks) is not null)
+            if (parse.GetResult(validators) is { Implicit: false } || parse.GetResult(blocks) is { Implicit: false })
             {
                 error.WriteLine("nexus devnet: --validators and --blocks need --chain.");
                 return NexusCli.Failed;

@@ -136,5 +136,7 @@ public sealed class ChainCommandTests : IDisposable
         var withoutChain = Run("devnet", "--validators", "3");
         Assert.Equal(1, withoutChain.Code);
         Assert.Equal("nexus devnet: --validators and --blocks need --chain.", withoutChain.Err.Trim());
+        var meshDevnet = Run("devnet", "--nodes", "1"); // the mesh devnet's own checks run, untouched by the chain options' defaults
+        Assert.Equal("nexus devnet: --nodes must be from 2 to 32.", meshDevnet.Err.Trim());
     }
 }

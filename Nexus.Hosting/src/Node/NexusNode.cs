@@ -253,7 +253,7 @@ public sealed partial class NexusNode : IAsyncDisposable
     /// price_unxs, settled_sequence), <c>balances</c> (account = identity hash, balance_unxs from the
     /// ledger, sorted by account) and <c>counters</c> (packets_relayed, gossip_round, gossip_neighbours,
     /// gossip_rejected_* (see <see cref="MeshGossipService.Rejected"/>), dropped_*, lottery_wins,
-    /// channel_updates = Σ channel sequences, settlements = ledger records, open_settlements,
+    /// channel_updates = Σ PaymentChannel.UpdateCount (dual-signed updates completed), settlements = ledger records, open_settlements,
     /// unsettled_channels (open channels changed since their last settlement), econ_backlog (queued
     /// economics work + proposals awaiting the peer; 0 when the channels are idle),
     /// messages_in/out/unroutable/malformed, traffic_done, work_dropped).

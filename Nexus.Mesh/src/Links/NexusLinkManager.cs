@@ -242,9 +242,11 @@ public sealed class NexusLinkManager : IDisposable
                         return;
                     }
 
+                    // The confirmation leaves before LinkEstablished is raised, so data the handler sends follows it.
                     link.SentConfirmation = confirmation.ToArray();
-                    Establish(link, session);
+                    Establish(link, session, raise: false);
                     SendMessage(link.Peer!, Confirmation, linkId, confirmation);
+                    LinkEstablished?.Invoke(link);
                     return;
                 }
 
@@ -366,7 +368,7 @@ public sealed class NexusLinkManager : IDisposable
         SendMessage(peer, message[0], linkId, message.AsSpan(1));
     }
 
-    private void Establish(NexusLink link, LinkSession session)
+    private void Establish(NexusLink link, LinkSession session, bool raise = true)
     {
         lock (_gate)
         {
@@ -379,7 +381,10 @@ public sealed class NexusLinkManager : IDisposable
             _transport.LinkCount = CountEstablished();
         }
 
-        LinkEstablished?.Invoke(link);
+        if (raise)
+        {
+            LinkEstablished?.Invoke(link);
+        }
     }
 
     private void StartRekeyIfIdle(NexusLink link)
