@@ -181,7 +181,7 @@ internal sealed class GossipMesh : IDisposable
 public class GossipServiceTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Two_nodes_learn_each_other_by_gossip_and_route_data_over_it()
+    public void Gossip_paths_become_routing_entries_and_carry_data()
     {
         using var mesh = new GossipMesh();
         var a = mesh.Add("A", 1, 1);

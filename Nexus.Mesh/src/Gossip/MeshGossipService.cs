@@ -30,10 +30,11 @@ public sealed record GossipNeighbourInfo(Hash128 Id, MeshInterface Interface, Ne
 /// The <see cref="Announces"/> topic (id 1) carries this node's registered destinations and feeds the
 /// transport's <see cref="MeshTransport.Routes"/>: each destination's best gossip path becomes a
 /// <see cref="RoutingEntry"/> (next hop, interface, cost, latency, bandwidth, hop count, reliability,
-/// expiry = now + 3 × the announce interval), refreshed every round; a neighbour marked down makes its
-/// rows stale, an evicted one removes them. A hop's cost is the transport's relay cost × the
-/// quadratic congestion multiplier of the interface's <see cref="MeshInterface.QueueFill"/>, so a
-/// congested link raises the cost of every route through it at the next round.
+/// expiry = now + 3 × the refresh interval, which is the transport's announce interval but at least
+/// one round), refreshed every round; a neighbour marked down makes its rows stale, an evicted one
+/// removes them. A hop's cost is relay cost × m + (m − 1) μNXS/B with m the quadratic congestion
+/// multiplier of the interface's <see cref="MeshInterface.QueueFill"/>, so a congested link raises
+/// the cost of every route through it at the next round.
 /// </para>
 /// Other layers add topics with <see cref="AddTopic"/> and push items with <see cref="Publish"/>.
 /// Everything runs under the transport's lock, so the service is thread-safe.
@@ -97,8 +98,11 @@ public sealed partial class MeshGossipService : IDisposable
         _gate = transport.Gate;
         _self = transport.TransportId;
         _ownDestination = DestinationHash.Compute(DestinationName, _self);
-        _routeLifetime = 3 * transport.Options.AnnounceInterval;
         var o = options ?? new GossipOptions();
+
+        // Refreshes travel in rounds: a refresh interval shorter than a round would only make paths expire between rounds.
+        var refresh = transport.Options.AnnounceInterval > o.RoundInterval ? transport.Options.AnnounceInterval : o.RoundInterval;
+        _routeLifetime = 3 * refresh;
         Options = new GossipOptions
         {
             RoundInterval = o.RoundInterval,
@@ -112,7 +116,7 @@ public sealed partial class MeshGossipService : IDisposable
             MaxMessageBytes = Math.Min(o.MaxMessageBytes, MaxMessageSize),
         };
         Engine = new GossipEngine(Options, _time, loggerFactory.CreateLogger<GossipEngine>());
-        Announces = new AnnounceGossipTopic(_time, HopCostToward, ValidateAnnounce, transport.Options.AnnounceInterval);
+        Announces = new AnnounceGossipTopic(_time, HopCostToward, ValidateAnnounce, refresh);
         Announces.RouteChanged += OnRouteChanged;
         Engine.AddTopic(Announces);
         Engine.OutboundReady += id =>
@@ -162,7 +166,10 @@ public sealed partial class MeshGossipService : IDisposable
 
     /// <summary>
     /// Registers a topic so its items ride on this node's gossip (for example a settlement topic of
-    /// Nexus.Economics). Neighbours already known get a pull for it at once.
+    /// Nexus.Economics). Neighbours already known get a pull for it at once. The topic's methods are
+    /// called under the transport's lock; an item is sent only if its key and value together take at
+    /// most 378 bytes (one delta of <see cref="MaxMessageSize"/> bytes), larger ones are counted as
+    /// <c>nexus.mesh.gossip.oversize</c> and skipped.
     /// </summary>
     /// <param name="topic">The topic; its <see cref="IGossipTopic.Id"/> must be unused (1 is the announce topic).</param>
     /// <exception cref="ArgumentException">The id is taken.</exception>
