@@ -1,3 +1,4 @@
+using CsCheck;
 using Microsoft.Extensions.Time.Testing;
 using Nexus.Crypto;
 using Nexus.Mesh.Gossip;
@@ -247,6 +248,58 @@ public class GossipServiceTests(ITestOutputHelper output)
         stranger[19] ^= 0xFF; // sender id nobody beaconed
         b.Transport.ProcessInbound(toB, stranger);
         Assert.Equal(1, b.Gossip.Rejected["unknown_sender"]);
+    }
+
+    [Fact]
+    public void Mutated_gossip_packets_never_throw_and_never_change_routes()
+    {
+        using var mesh = new GossipMesh();
+        var a = mesh.Add("A", 1, 1);
+        var b = mesh.Add("B", 1, 2);
+        var c = mesh.Add("C", 1, 3);
+        var (_, toB) = mesh.Link(a, b);
+        mesh.Link(b, c);
+        var captured = new List<byte[]>();
+        var inner = toB.PacketReceived!;
+        toB.PacketReceived = (s, p) =>
+        {
+            if (p.Length > 18 && p[18] == (byte)PacketContext.NexusGossip)
+            {
+                captured.Add(p.ToArray());
+            }
+
+            inner(s, p);
+        };
+        mesh.Start();
+        mesh.Run(TimeSpan.FromSeconds(5));
+        Assert.True(mesh.Converged());
+        string Table() => string.Join("\n", b.Transport.Routes.Destinations.Order().SelectMany(d => b.Transport.Routes.GetPaths(d)).Select(e => e.ToString()));
+        var before = Table();
+        long accepted = 0;
+
+        Gen.Select(Gen.Int[0, captured.Count - 1], Gen.Int[19, 499], Gen.Byte, Gen.Int[0, 2]).Sample((i, at, value, kind) =>
+        {
+            var packet = (byte[])captured[i].Clone();
+            packet = kind switch
+            {
+                0 => packet[..Math.Min(packet.Length, at)],                    // truncated
+                1 => [.. packet, value],                                      // extended
+                _ => Mutate(packet, at % packet.Length, value),               // one byte changed
+            };
+            var rejectedBefore = b.Gossip.Rejected.Values.Sum();
+            b.Transport.ProcessInbound(toB, packet); // must not throw
+            accepted += b.Gossip.Rejected.Values.Sum() == rejectedBefore ? 1 : 0;
+        });
+
+        Assert.Equal(before, Table());
+        output.WriteLine($"rejections: {string.Join(", ", b.Gossip.Rejected.Select(r => $"{r.Key}={r.Value}"))}; not counted (overheard, malformed packet or unchanged byte): {accepted}");
+        Assert.False(b.Gossip.Rejected.ContainsKey("engine"));
+
+        static byte[] Mutate(byte[] packet, int at, byte value)
+        {
+            packet[at] = value == packet[at] ? (byte)~value : value;
+            return packet;
+        }
     }
 
     [Fact]

@@ -455,7 +455,12 @@ public sealed partial class MeshGossipService : IDisposable
         Span<byte> buffer = stackalloc byte[MeshConstants.Mtu];
         while (Engine.TryDequeue(peer.Id, out var message))
         {
-            int n = Seal(peer, message!, buffer);
+            if (message!.Length > MaxMessageSize)
+            {
+                continue; // cannot happen with the engine's MaxMessageBytes; never overrun the packet
+            }
+
+            int n = Seal(peer, message, buffer);
             if (_transport.TransmitOn(peer.Interface, buffer[..n]))
             {
                 peer.BytesSent += n;
