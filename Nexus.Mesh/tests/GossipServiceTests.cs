@@ -371,6 +371,33 @@ public class GossipServiceTests(ITestOutputHelper output)
         Assert.True(mesh.Converged());
     }
 
+    [Fact]
+    public void Stations_sharing_one_radio_channel_split_its_gossip_budget()
+    {
+        using var mesh = new GossipMesh();
+        var n = Enumerable.Range(0, 4).Select(i => mesh.Add($"R{i}", 1, i + 1)).ToArray();
+        var radios = mesh.LoRa(n);
+        mesh.Start();
+        var converged = mesh.RunUntil(mesh.Converged, 10 * mesh.RoundInterval);
+        Assert.NotNull(converged);
+        output.WriteLine($"4 stations on one SF7/125 channel: converged after {converged!.Value.TotalSeconds:0} s");
+
+        // Each of the 4 stations budgets rate / (4 · 3) toward each of its 3 neighbours.
+        double rate = radios[0].BitrateBitsPerSecond;
+        lock (n[0].Transport.Gate)
+        {
+            foreach (var peer in n[0].Gossip.Neighbours())
+            {
+                Assert.Equal(rate / 12, n[0].Gossip.Engine.BudgetOf(peer.Id).BitsPerSecond, 1e-6);
+            }
+        }
+
+        mesh.Run(10 * mesh.RoundInterval - mesh.Elapsed);
+        var (link, share) = Assert.Single(mesh.GossipShares());
+        output.WriteLine($"{link}: gossip {share:P2} of the channel over {mesh.Rounds:0} rounds");
+        Assert.True(share <= 0.10, $"{share:P2}");
+    }
+
     /// <summary>Acceptance (a): 5-node mixed LoRa + wired mesh of real transports: every routing table has every destination within 3 rounds; gossip ≤ 10 % of every link, from the interfaces' byte counters.</summary>
     [Fact]
     public void Five_node_mixed_mesh_converges_within_3_rounds_within_budget()
