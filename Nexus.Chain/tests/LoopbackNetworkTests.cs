@@ -76,6 +76,25 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
         try { Directory.Delete(_root, true); } catch (IOException) { }
     }
 
+    /// <summary>Waits for every given node to commit <paramref name="height"/> (commit notification, no polling).</summary>
+    private static async Task<bool> Committed(ulong height, params ChainNode?[] nodes)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await Task.WhenAll(nodes.Select(n => n!.WaitForHeightAsync(height, cts.Token).AsTask()));
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Peer-table conditions (connected, score, ban) have no notification of their own, so these few
+    /// waits poll; every wait for a commit uses <see cref="ChainNode.WaitForHeightAsync"/> instead.
+    /// </summary>
     private static async Task<bool> Eventually(Func<bool> condition, int seconds = 60)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
@@ -84,7 +103,7 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
             if (condition()) return true;
             await Task.Yield();
             Thread.Yield();
-            await Task.Delay(20); // real sockets: polling, not timing; no duration is asserted
+            await Task.Delay(20); // peer state over real sockets: polling, not timing; no duration is asserted
         }
 
         return condition();
@@ -100,7 +119,7 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
     [Fact]
     public async Task Validators_finalize_over_tcp_serve_rpc_score_bad_peers_and_a_restarted_node_catches_up()
     {
-        Assert.True(await Eventually(() => _nodes.All(n => n!.Store.Height >= 3)), "heights: " + string.Join(",", _nodes.Select(n => n!.Store.Height)));
+        Assert.True(await Committed(3, _nodes), "heights: " + string.Join(",", _nodes.Select(n => n!.Store.Height)));
 
         // JSON-RPC: subscribe to the transaction's status over WebSocket, send it over HTTP, read it back.
         var tx = Transaction.Create(TestChain.Key(4), _genesis.ChainId, 0, _identities[4].SigningKey.PublicKey, 1234, 5);
@@ -121,7 +140,10 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
         Assert.Equal("chain_subscription", (string?)note["method"]);
         Assert.Equal("committed", (string?)note["params"]!["result"]!["status"]);
 
-        Assert.True(await Eventually(() => _nodes.All(n => n!.Store.GetLocation(tx.Hash) is not null)));
+        var location = _nodes[0]!.Store.GetLocation(tx.Hash);
+        Assert.NotNull(location);
+        Assert.True(await Committed(location.Value.Height, _nodes));
+        Assert.All(_nodes, n => Assert.Equal(location, n!.Store.GetLocation(tx.Hash)));
         var balance = await Rpc(_nodes[1]!, "chain_getBalance", _identities[4].SigningKey.PublicKey.ToString());
         Assert.Equal("1001234", (string?)balance["result"]);
         var got = await Rpc(_nodes[2]!, "chain_getTransaction", tx.Hash.ToString());
@@ -162,10 +184,10 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
         int port = int.Parse(_addresses[3].Split(':')[1]);
         await _nodes[3]!.DisposeAsync();
         _nodes[3] = null;
-        Assert.True(await Eventually(() => _nodes[0]!.Store.Height >= before + 5));
+        Assert.True(await Committed(before + 5, _nodes[0]));
         _nodes[3] = StartNode(3, port);
         ulong target = _nodes[0]!.Store.Height + 2;
-        Assert.True(await Eventually(() => _nodes[3]!.Store.Height >= target));
+        Assert.True(await Committed(target, _nodes[3]));
         for (int h = 1; h <= finalized.Length; h++)
         {
             Assert.Equal(finalized[h - 1], _nodes[3]!.Store.GetHeader((ulong)h)!.Hash);

@@ -62,7 +62,10 @@ public sealed class ProcessDevnetTests : IDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (await condition()) return true;
-            await Task.Delay(100); // polling other processes; no duration is asserted
+            // The validators are child processes: ChainNode.WaitForHeightAsync cannot reach into them, and their
+            // WebSocket newHeads stream would need a reconnecting client per restart, so this bounded poll of the
+            // JSON-RPC (chain_blockNumber) stays. No duration is asserted.
+            await Task.Delay(100);
         }
 
         return await condition();

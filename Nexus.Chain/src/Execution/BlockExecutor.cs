@@ -8,13 +8,17 @@ namespace Nexus.Chain;
 /// <summary>The result of executing a block: the new state and receipts, or why the block is invalid.</summary>
 public sealed class ExecutionResult
 {
-    internal ExecutionResult(ChainState? state, IReadOnlyList<Receipt> receipts, string? error, IReadOnlyDictionary<Ed25519PublicKey, Account>? changed = null)
+    internal ExecutionResult(ChainState? state, IReadOnlyList<Receipt> receipts, string? error, IReadOnlyDictionary<Ed25519PublicKey, Account>? changed = null, byte[][]? encodedReceipts = null)
     {
         State = state;
         Receipts = receipts;
         Error = error;
         ChangedAccounts = changed ?? new Dictionary<Ed25519PublicKey, Account>();
+        EncodedReceipts = encodedReceipts;
     }
+
+    /// <summary>The canonical encodings of <see cref="Receipts"/> (made once for the receipts root, reused for storage), or null.</summary>
+    internal byte[][]? EncodedReceipts { get; }
 
     /// <summary>Accounts the block wrote (post-state values), for storage.</summary>
     internal IReadOnlyDictionary<Ed25519PublicKey, Account> ChangedAccounts { get; }
@@ -104,9 +108,10 @@ public static class BlockExecutor
 
         var next = run.Finish(h);
         if (h.StateRoot != next.StateRoot) return ExecutionResult.Invalid("wrong state root");
-        if (h.ReceiptsRoot != Receipt.ComputeRoot(run.Receipts)) return ExecutionResult.Invalid("wrong receipts root");
+        var encodedReceipts = Receipt.EncodeAll(run.Receipts);
+        if (h.ReceiptsRoot != Receipt.ComputeRoot(encodedReceipts)) return ExecutionResult.Invalid("wrong receipts root");
         if (h.NextValidatorSetHash != next.Validators.Hash) return ExecutionResult.Invalid("wrong next validator set hash");
-        return new ExecutionResult(next, run.Receipts, null, run.Changed);
+        return new ExecutionResult(next, run.Receipts, null, run.Changed, encodedReceipts);
     }
 
     /// <summary>
@@ -153,6 +158,7 @@ public static class BlockExecutor
             }
         }
 
+        var encodedReceipts = Receipt.EncodeAll(run.Receipts);
         var partial = new BlockHeader
         {
             ChainId = state.ChainId,
@@ -165,7 +171,7 @@ public static class BlockExecutor
             ValidatorSetHash = state.Validators.Hash,
             NextValidatorSetHash = Hash256.Zero,
             LastCommitHash = lastCommit?.Hash ?? Hash256.Zero,
-            ReceiptsRoot = Receipt.ComputeRoot(run.Receipts),
+            ReceiptsRoot = Receipt.ComputeRoot(encodedReceipts),
             EvidenceRoot = Block.ComputeEvidenceRoot(includedEvidence),
         };
         var next = run.Finish(partial);
@@ -185,7 +191,7 @@ public static class BlockExecutor
             EvidenceRoot = partial.EvidenceRoot,
         };
         next = new ChainState(next.ChainId, next.Parameters, next.Height, header.Hash, header.TimeUnixMs, next.Accounts, next.Validators, next.LastValidators);
-        return (new Block(header, included, includedEvidence, lastCommit), new ExecutionResult(next, run.Receipts, null, run.Changed));
+        return (new Block(header, included, includedEvidence, lastCommit), new ExecutionResult(next, run.Receipts, null, run.Changed, encodedReceipts));
     }
 
     /// <summary>Verifies every not-yet-verified signature in parallel across cores.</summary>

@@ -370,7 +370,7 @@ public sealed class PeerNetwork : IAsyncDisposable
 
             if (channel == 0)
             {
-                if (ConsensusMessage.TryDecode(payload, out var message, out var error))
+                if (ConsensusMessage.TryDecode(payload, _app.Mempool, out var message, out var error))
                 {
                     _engine.Receive(message!, peer);
                 }
@@ -388,16 +388,27 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     private void HandleTransactions(Peer peer, byte[] payload)
     {
-        if (!Canonical.TryParse(Canonical.Strict(TransactionBatchProto.Parser), payload, ChainLimits.MaxMessageBytes, out var batch, out var error))
+        // TransactionBatchProto is field 1 (length-delimited) repeated: walk the framing directly, hash each
+        // transaction's bytes, and decode only those the mempool does not already hold (gossip brings most
+        // transactions from every peer; a duplicate costs one BLAKE3 and a lookup, not a protobuf parse).
+        var txs = new List<Transaction>();
+        var span = payload.AsSpan();
+        int pos = 0;
+        while (pos < span.Length)
         {
-            Penalize(peer, _options.InvalidPenalty, error!);
-            return;
-        }
+            if (!Canonical.TryReadField(span, ref pos, out int field, out var encoded) || field != 1)
+            {
+                Penalize(peer, _options.InvalidPenalty, "TransactionBatchProto: malformed or not canonical");
+                return;
+            }
 
-        var txs = new List<Transaction>(batch!.Transactions.Count);
-        foreach (var p in batch.Transactions)
-        {
-            if (!Transaction.TryFromProto(p, null, out var tx, out error))
+            var hash = Blake3.Hash(encoded);
+            if (_app.Mempool.TryGet(hash, out _))
+            {
+                continue;
+            }
+
+            if (!Transaction.TryDecode(encoded, out var tx, out var error))
             {
                 Penalize(peer, _options.InvalidPenalty, error!);
                 return;
@@ -406,8 +417,18 @@ public sealed class PeerNetwork : IAsyncDisposable
             txs.Add(tx!);
         }
 
+        if (txs.Count == 0)
+        {
+            return;
+        }
+
         var results = _app.Mempool.AddRange(txs);
-        int bad = results.Count(r => r is AdmissionStatus.BadSignature or AdmissionStatus.WrongChain or AdmissionStatus.TooLarge);
+        int bad = 0;
+        foreach (var r in results)
+        {
+            if (r is AdmissionStatus.BadSignature or AdmissionStatus.WrongChain or AdmissionStatus.TooLarge) bad++;
+        }
+
         if (bad > 0)
         {
             Penalize(peer, _options.InvalidPenalty * bad, "invalid transactions");
@@ -451,27 +472,14 @@ public sealed class PeerNetwork : IAsyncDisposable
         int total = 0;
         foreach (var tx in transactions)
         {
-            total += 1 + CodedOutputStream.ComputeLengthSize(tx.Size) + tx.Size;
+            total += ProtoWriter.LengthDelimitedSize(tx.Size);
         }
 
         var buffer = new byte[total];
-        int offset = 0;
+        var output = new ProtoWriter(buffer);
         foreach (var tx in transactions)
         {
-            buffer[offset++] = 0x0A; // field 1, wire type 2
-            for (uint v = (uint)tx.Size; ; v >>= 7)
-            {
-                if (v < 0x80)
-                {
-                    buffer[offset++] = (byte)v;
-                    break;
-                }
-
-                buffer[offset++] = (byte)(v | 0x80);
-            }
-
-            tx.Encoded.Span.CopyTo(buffer.AsSpan(offset));
-            offset += tx.Size;
+            output.WriteBytesField(1, tx.Encoded.Span);
         }
 
         return buffer;

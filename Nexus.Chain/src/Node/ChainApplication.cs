@@ -14,6 +14,7 @@ public sealed class ChainApplication : IConsensusHost
     private readonly Dictionary<ulong, (Block Block, Commit Commit)> _memory = new();
     private readonly Dictionary<Hash256, DuplicateVoteEvidence> _evidence = new();
     private readonly int _maxBlockTransactions;
+    private readonly List<HeightWaiter> _waiters = new();
     private ChainState _state;
     private Commit? _lastCommit;
 
@@ -40,6 +41,58 @@ public sealed class ChainApplication : IConsensusHost
 
     /// <summary>Raised after each committed block with its receipts.</summary>
     public event Action<Block, IReadOnlyList<Receipt>>? BlockCommitted;
+
+    /// <summary>
+    /// Raised after each committed block (persisted when there is a store, and <see cref="State"/>
+    /// advanced to it) with its commit and receipts, on the thread that committed it (the consensus
+    /// engine's); handlers must not block. Raised once per height, in height order.
+    /// </summary>
+    public event Action<CommittedBlock>? Committed;
+
+    /// <summary>
+    /// Completes when the committed height (<see cref="State"/>.Height) reaches <paramref name="height"/>:
+    /// at once if it already has, otherwise right after the commit of that height (continuations run
+    /// asynchronously, never on the consensus thread). No polling.
+    /// </summary>
+    /// <param name="height">The height to wait for.</param>
+    /// <param name="cancellationToken">Ends the wait early.</param>
+    /// <returns>A task that completes when the height is committed.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (thrown by the returned task).</exception>
+    public ValueTask WaitForHeightAsync(ulong height, CancellationToken cancellationToken = default)
+    {
+        HeightWaiter waiter;
+        lock (_gate)
+        {
+            if (_state.Height >= height)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled(cancellationToken);
+            }
+
+            waiter = new HeightWaiter(height);
+            _waiters.Add(waiter);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            waiter.Registration = cancellationToken.UnsafeRegister(static (state, token) =>
+            {
+                var (app, w) = ((ChainApplication, HeightWaiter))state!;
+                lock (app._gate)
+                {
+                    app._waiters.Remove(w);
+                }
+
+                w.TrySetCanceled(token);
+            }, (this, waiter));
+        }
+
+        return new ValueTask(waiter.Task);
+    }
 
     /// <inheritdoc/>
     public ChainState State
@@ -120,6 +173,35 @@ public sealed class ChainApplication : IConsensusHost
 
         Mempool.Update(result.State!);
         BlockCommitted?.Invoke(block, result.Receipts);
+        Committed?.Invoke(new CommittedBlock(block, commit, result.Receipts));
+        ReleaseWaiters(block.Height);
+    }
+
+    private void ReleaseWaiters(ulong height)
+    {
+        List<HeightWaiter>? due = null;
+        lock (_gate)
+        {
+            for (int i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Height <= height)
+                {
+                    (due ??= []).Add(_waiters[i]);
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+
+        if (due is null)
+        {
+            return;
+        }
+
+        foreach (var w in due)
+        {
+            w.Registration.Dispose();
+            w.TrySetResult();
+        }
     }
 
     /// <inheritdoc/>
@@ -150,5 +232,13 @@ public sealed class ChainApplication : IConsensusHost
                 _evidence.TryAdd(evidence.Hash, evidence);
             }
         }
+    }
+
+    /// <summary>One <see cref="WaitForHeightAsync"/> call; continuations never run on the committing thread.</summary>
+    private sealed class HeightWaiter(ulong height) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public ulong Height { get; } = height;
+
+        public CancellationTokenRegistration Registration { get; set; }
     }
 }

@@ -99,6 +99,28 @@ public sealed class ChainNode : IAsyncDisposable
     /// <summary>This node's Ed25519 key (its validator key if it is in the set).</summary>
     public Ed25519PublicKey PublicKey => _options.Identity.SigningKey.PublicKey;
 
+    /// <summary>
+    /// Raised after each block this node commits (written to <see cref="Store"/>, state advanced), with
+    /// its commit and receipts, once per height in height order, on the consensus thread: handlers must
+    /// not block (hand work off instead). Blocks caught up by sync are raised too.
+    /// </summary>
+    public event Action<CommittedBlock>? BlockCommitted
+    {
+        add => Application.Committed += value;
+        remove => Application.Committed -= value;
+    }
+
+    /// <summary>
+    /// Completes when this node has committed <paramref name="height"/> (at once if it already has);
+    /// the replacement for polling <see cref="BlockStore.Height"/>.
+    /// </summary>
+    /// <param name="height">The height to wait for (≥ 1).</param>
+    /// <param name="cancellationToken">Ends the wait early.</param>
+    /// <returns>A task that completes after the block at <paramref name="height"/> is committed.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first (thrown by the returned task).</exception>
+    public ValueTask WaitForHeightAsync(ulong height, CancellationToken cancellationToken = default) =>
+        Application.WaitForHeightAsync(height, cancellationToken);
+
     /// <summary>Starts networking, RPC and consensus.</summary>
     public void Start()
     {

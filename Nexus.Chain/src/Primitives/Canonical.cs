@@ -109,7 +109,110 @@ internal static class Canonical
         body.CopyTo(destination[(domain.Length + 1 + idLength)..]);
     }
 
+    /// <summary>
+    /// Reads one length-delimited field with a one-byte tag (fields 1–15) at <paramref name="position"/>:
+    /// the framing of a message whose fields are all bytes or sub-messages, read without building
+    /// message objects. False when the tag is not length-delimited, the length varint is not minimal or
+    /// overlong, or the value runs past the end.
+    /// </summary>
+    public static bool TryReadField(ReadOnlySpan<byte> data, ref int position, out int field, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        field = 0;
+        if (position >= data.Length || data[position] >= 0x80 || (data[position] & 7) != 2 || data[position] < 8)
+        {
+            return false;
+        }
+
+        field = data[position++] >> 3;
+        if (!TryReadLength(data, ref position, out int length) || length > data.Length - position)
+        {
+            return false;
+        }
+
+        value = data.Slice(position, length);
+        position += length;
+        return true;
+    }
+
+    /// <summary>Reads a minimal (canonical) protobuf varint length of at most 4 bytes; false if malformed, overlong or too large.</summary>
+    public static bool TryReadLength(ReadOnlySpan<byte> data, ref int position, out int length)
+    {
+        length = 0;
+        for (int shift = 0; shift < 28; shift += 7)
+        {
+            if (position >= data.Length)
+            {
+                return false;
+            }
+
+            byte b = data[position++];
+            length |= (b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return shift == 0 || b != 0; // a trailing zero byte would make the varint non-minimal
+            }
+        }
+
+        return false;
+    }
+
     public static void WriteUInt64(Span<byte> destination, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(destination, value);
 
     public static int CompareKeys(in Ed25519PublicKey a, in Ed25519PublicKey b) => a.AsSpan().SequenceCompareTo(b.AsSpan());
+}
+
+/// <summary>
+/// Writes protobuf fields into an exact-size span, byte for byte what Google.Protobuf writes
+/// (tag varint, length varint, payload): for concatenating cached canonical encodings without
+/// building message objects. Callers size the span with <see cref="LengthDelimitedSize"/> and friends.
+/// </summary>
+internal ref struct ProtoWriter(Span<byte> destination)
+{
+    private readonly Span<byte> _destination = destination;
+
+    public int Position { get; private set; }
+
+    /// <summary>Bytes a length-delimited field with a one-byte tag and a payload of <paramref name="length"/> bytes takes.</summary>
+    public static int LengthDelimitedSize(int length) => 1 + CodedOutputStream.ComputeLengthSize(length) + length;
+
+    public void WriteVarint(ulong value)
+    {
+        while (value >= 0x80)
+        {
+            _destination[Position++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        _destination[Position++] = (byte)value;
+    }
+
+    /// <summary>Tag (field number, wire type 0) and a varint; the caller omits a zero (proto3 default).</summary>
+    public void WriteVarintField(int field, ulong value)
+    {
+        WriteVarint((uint)field << 3);
+        WriteVarint(value);
+    }
+
+    /// <summary>Tag (field number, wire type 2), length and the bytes.</summary>
+    public void WriteBytesField(int field, scoped ReadOnlySpan<byte> value)
+    {
+        WriteLengthPrefix(field, value.Length);
+        value.CopyTo(_destination[Position..]);
+        Position += value.Length;
+    }
+
+    /// <summary>Tag (field number, wire type 2), UTF-8 length and the UTF-8 bytes.</summary>
+    public void WriteStringField(int field, string value)
+    {
+        WriteLengthPrefix(field, Encoding.UTF8.GetByteCount(value));
+        Position += Encoding.UTF8.GetBytes(value, _destination[Position..]);
+    }
+
+    /// <summary>Tag (field number, wire type 2) and a length; the caller writes that many bytes next.</summary>
+    public void WriteLengthPrefix(int field, int length)
+    {
+        WriteVarint(((uint)field << 3) | 2);
+        WriteVarint((uint)length);
+    }
 }
