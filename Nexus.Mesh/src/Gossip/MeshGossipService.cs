@@ -39,7 +39,7 @@ public sealed record GossipNeighbourInfo(Hash128 Id, MeshInterface Interface, Ne
 /// Other layers add topics with <see cref="AddTopic"/> and push items with <see cref="Publish"/>.
 /// Everything runs under the transport's lock, so the service is thread-safe.
 /// </summary>
-public sealed partial class MeshGossipService : IDisposable
+public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
 {
     /// <summary>The full name of a node's gossip destination: <c>nexus.gossip</c> (SINGLE, of the transport identity).</summary>
     public const string DestinationName = "nexus.gossip";
@@ -187,14 +187,15 @@ public sealed partial class MeshGossipService : IDisposable
         }
     }
 
-    /// <summary>Pushes a topic's current item for <paramref name="key"/> to every neighbour now (within each link's budget); rounds repair what is lost.</summary>
+    /// <summary>Pushes a topic's current item for <paramref name="key"/> to every neighbour now (within each link's budget); rounds repair what is lost. Safe from any thread (takes the transport's lock), so the service can be handed to a topic as its <see cref="IGossipPublisher"/>.</summary>
     /// <param name="topic">A registered topic.</param>
     /// <param name="key">The item key (1–64 bytes).</param>
-    public void Publish(IGossipTopic topic, ReadOnlySpan<byte> key)
+    /// <param name="except">A neighbour to skip (the one the item came from), or null.</param>
+    public void Publish(IGossipTopic topic, ReadOnlySpan<byte> key, Hash128? except = null)
     {
         lock (_gate)
         {
-            Engine.Publish(topic, key);
+            Engine.Publish(topic, key, except);
         }
     }
 
