@@ -372,6 +372,31 @@ public class GossipServiceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Gossip_moves_to_another_interface_when_the_first_goes_offline()
+    {
+        using var mesh = new GossipMesh();
+        var a = mesh.Add("A", 1, 1);
+        var b = mesh.Add("B", 1, 2);
+        var c = mesh.Add("C", 1, 3);
+        var (first, _) = mesh.Link(a, b);
+        var (second, _) = mesh.Link(a, b);
+        mesh.Link(b, c);
+        mesh.Start();
+        mesh.Run(TimeSpan.FromSeconds(5));
+        Assert.Same(first, a.Gossip.Neighbours().Single().Interface);
+        Assert.Same(first, a.Transport.Routes.Select(c.Destination.Hash, PathPolicy.Default)!.Interface);
+
+        first.SetOnline(false);
+        mesh.Run(mesh.RoundInterval + TimeSpan.FromSeconds(5)); // B's next beacon arrives on the second link
+        Assert.Same(second, a.Gossip.Neighbours().Single().Interface);
+        var route = a.Transport.Routes.Select(c.Destination.Hash, PathPolicy.Default)!;
+        Assert.Same(second, route.Interface);
+        Assert.True(a.Transport.Send(c.Destination.Hash, "still here"u8));
+        mesh.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal("still here"u8.ToArray(), Assert.Single(c.Inbox));
+    }
+
+    [Fact]
     public void Stations_sharing_one_radio_channel_split_its_gossip_budget()
     {
         using var mesh = new GossipMesh();

@@ -62,6 +62,9 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
     private readonly Hash128 _ownDestination;
     private readonly Dictionary<Hash128, Peer> _peers = [];
     private readonly Dictionary<MeshInterface, long> _bytesByInterface = [];
+    private readonly Dictionary<MeshInterface, long> _packetsByInterface = [];
+    private readonly List<byte> _extraTopics = [];
+    private readonly List<Hash128> _evicted = [];
     private readonly Dictionary<string, long> _rejected = [];
     private readonly TimeSpan _routeLifetime;
     private ulong _lastStamp;
@@ -279,8 +282,6 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
         }
     }
 
-    private readonly Dictionary<MeshInterface, long> _packetsByInterface = [];
-
     /// <summary>Stops the round and pacing timers and detaches from the transport.</summary>
     public void Dispose()
     {
@@ -373,8 +374,6 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
         return ids;
     }
 
-    private readonly List<byte> _extraTopics = [];
-
     // Every station heard on a shared channel shares its capacity: each end budgets rate / (s·(s − 1)).
     private void Rebudget(MeshInterface iface)
     {
@@ -423,8 +422,6 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
 
         _evicted.Clear();
     }
-
-    private readonly List<Hash128> _evicted = [];
 
     private void OnRouteChanged(Hash128 destination, RouteView? route)
     {
