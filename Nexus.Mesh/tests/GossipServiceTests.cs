@@ -303,6 +303,36 @@ public class GossipServiceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Gossiped_announces_with_a_bad_signature_a_foreign_destination_or_a_relay_header_are_rejected()
+    {
+        using var mesh = new GossipMesh();
+        var a = mesh.Add("A", 1, 1);
+        var b = mesh.Add("B", 1, 2);
+        using var origin = NodeIdentity.Generate();
+        var destination = Destination.CreateSingle(IdentityPublicKey.FromIdentity(origin), "nexus.node").Hash;
+        var announce = AnnounceBuilder.Build(origin, "nexus.node", AnnounceBuilder.NewRandomHash(mesh.Time), [], []);
+        ulong sequence = AnnounceGossipTopic.EmissionTime(announce);
+        var cost = CompactPathCost.ForOrigin(0, 0, 1e6);
+
+        GossipItem Item(Hash128 key, byte[] packet)
+        {
+            var value = new byte[CompactPathCost.SizeInBytes + packet.Length];
+            cost.WriteTo(value);
+            packet.CopyTo(value, CompactPathCost.SizeInBytes);
+            return new GossipItem(key.ToArray(), (sequence << 24) | ((ulong)cost.CumulativeCost << 8) | cost.HopCount, value);
+        }
+
+        var badSignature = (byte[])announce.Clone();
+        badSignature[19 + 84] ^= 1;                                               // first signature byte
+        var relayed = PacketWriter.ToArray(Packet.Parse(announce).Header.WithTransport(b.Transport.TransportId), Packet.Parse(announce).Data);
+        var from = a.Transport.TransportId;
+        Assert.Equal(GossipMergeResult.Rejected, b.Gossip.Announces.Merge(from, Item(destination, badSignature)));
+        Assert.Equal(GossipMergeResult.Rejected, b.Gossip.Announces.Merge(from, Item(a.Destination.Hash, announce)));    // key is not its destination
+        Assert.Equal(GossipMergeResult.Rejected, b.Gossip.Announces.Merge(from, Item(destination, relayed)));          // HEADER_2 "echo" skips no check
+        Assert.Equal(GossipMergeResult.Accepted, b.Gossip.Announces.Merge(from, Item(destination, announce)));
+    }
+
+    [Fact]
     public void A_relay_cannot_forge_a_fresher_announce_sequence()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));

@@ -321,9 +321,7 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
     // costs at least (multiplier − 1) μNXS/B, so a saturated free link still loses to an idle one.
     private static double CongestionFloor(double multiplier) => multiplier - 1;
 
-    private bool ValidateAnnounce(Hash128 destination, ReadOnlyMemory<byte> announce) =>
-        Packet.TryParse(announce.Span, out var packet) && Mesh.Announce.TryParse(packet, out var parsed)
-        && parsed.DestinationHash == destination && parsed.Validate() == AnnounceValidationResult.Valid;
+    private bool ValidateAnnounce(Hash128 destination, ReadOnlyMemory<byte> announce) => _transport.IsValidGossipAnnounce(destination, announce.Span);
 
     private void OnNeighbourHeard(Hash128 id, ReadOnlyMemory<byte> publicKey, MeshInterface iface)
     {
