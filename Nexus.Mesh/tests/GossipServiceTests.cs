@@ -1,3 +1,4 @@
+using CsCheck;
 using Microsoft.Extensions.Time.Testing;
 using Nexus.Crypto;
 using Nexus.Mesh.Gossip;
@@ -181,7 +182,7 @@ internal sealed class GossipMesh : IDisposable
 public class GossipServiceTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Two_nodes_learn_each_other_by_gossip_and_route_data_over_it()
+    public void Gossip_paths_become_routing_entries_and_carry_data()
     {
         using var mesh = new GossipMesh();
         var a = mesh.Add("A", 1, 1);
@@ -247,6 +248,88 @@ public class GossipServiceTests(ITestOutputHelper output)
         stranger[19] ^= 0xFF; // sender id nobody beaconed
         b.Transport.ProcessInbound(toB, stranger);
         Assert.Equal(1, b.Gossip.Rejected["unknown_sender"]);
+    }
+
+    [Fact]
+    public void Mutated_gossip_packets_never_throw_and_never_change_routes()
+    {
+        using var mesh = new GossipMesh();
+        var a = mesh.Add("A", 1, 1);
+        var b = mesh.Add("B", 1, 2);
+        var c = mesh.Add("C", 1, 3);
+        var (_, toB) = mesh.Link(a, b);
+        mesh.Link(b, c);
+        var captured = new List<byte[]>();
+        var inner = toB.PacketReceived!;
+        toB.PacketReceived = (s, p) =>
+        {
+            if (p.Length > 18 && p[18] == (byte)PacketContext.NexusGossip)
+            {
+                captured.Add(p.ToArray());
+            }
+
+            inner(s, p);
+        };
+        mesh.Start();
+        mesh.Run(TimeSpan.FromSeconds(5));
+        Assert.True(mesh.Converged());
+        string Table() => string.Join("\n", b.Transport.Routes.Destinations.Order().SelectMany(d => b.Transport.Routes.GetPaths(d)).Select(e => e.ToString()));
+        var before = Table();
+        long accepted = 0;
+
+        Gen.Select(Gen.Int[0, captured.Count - 1], Gen.Int[19, 499], Gen.Byte, Gen.Int[0, 2]).Sample((i, at, value, kind) =>
+        {
+            var packet = (byte[])captured[i].Clone();
+            packet = kind switch
+            {
+                0 => packet[..Math.Min(packet.Length, at)],                    // truncated
+                1 => [.. packet, value],                                      // extended
+                _ => Mutate(packet, at % packet.Length, value),               // one byte changed
+            };
+            var rejectedBefore = b.Gossip.Rejected.Values.Sum();
+            b.Transport.ProcessInbound(toB, packet); // must not throw
+            accepted += b.Gossip.Rejected.Values.Sum() == rejectedBefore ? 1 : 0;
+        });
+
+        Assert.Equal(before, Table());
+        output.WriteLine($"rejections: {string.Join(", ", b.Gossip.Rejected.Select(r => $"{r.Key}={r.Value}"))}; not counted (overheard, malformed packet or unchanged byte): {accepted}");
+        Assert.False(b.Gossip.Rejected.ContainsKey("engine"));
+
+        static byte[] Mutate(byte[] packet, int at, byte value)
+        {
+            packet[at] = value == packet[at] ? (byte)~value : value;
+            return packet;
+        }
+    }
+
+    [Fact]
+    public void Gossiped_announces_with_a_bad_signature_a_foreign_destination_or_a_relay_header_are_rejected()
+    {
+        using var mesh = new GossipMesh();
+        var a = mesh.Add("A", 1, 1);
+        var b = mesh.Add("B", 1, 2);
+        using var origin = NodeIdentity.Generate();
+        var destination = Destination.CreateSingle(IdentityPublicKey.FromIdentity(origin), "nexus.node").Hash;
+        var announce = AnnounceBuilder.Build(origin, "nexus.node", AnnounceBuilder.NewRandomHash(mesh.Time), [], []);
+        ulong sequence = AnnounceGossipTopic.EmissionTime(announce);
+        var cost = CompactPathCost.ForOrigin(0, 0, 1e6);
+
+        GossipItem Item(Hash128 key, byte[] packet)
+        {
+            var value = new byte[CompactPathCost.SizeInBytes + packet.Length];
+            cost.WriteTo(value);
+            packet.CopyTo(value, CompactPathCost.SizeInBytes);
+            return new GossipItem(key.ToArray(), (sequence << 24) | ((ulong)cost.CumulativeCost << 8) | cost.HopCount, value);
+        }
+
+        var badSignature = (byte[])announce.Clone();
+        badSignature[19 + 84] ^= 1;                                               // first signature byte
+        var relayed = PacketWriter.ToArray(Packet.Parse(announce).Header.WithTransport(b.Transport.TransportId), Packet.Parse(announce).Data);
+        var from = a.Transport.TransportId;
+        Assert.Equal(GossipMergeResult.Rejected, b.Gossip.Announces.Merge(from, Item(destination, badSignature)));
+        Assert.Equal(GossipMergeResult.Rejected, b.Gossip.Announces.Merge(from, Item(a.Destination.Hash, announce)));    // key is not its destination
+        Assert.Equal(GossipMergeResult.Rejected, b.Gossip.Announces.Merge(from, Item(destination, relayed)));          // HEADER_2 "echo" skips no check
+        Assert.Equal(GossipMergeResult.Accepted, b.Gossip.Announces.Merge(from, Item(destination, announce)));
     }
 
     [Fact]
@@ -316,6 +399,58 @@ public class GossipServiceTests(ITestOutputHelper output)
         ab.SetOnline(true); // beacons bring B back, gossip re-learns the paths
         mesh.Run(2 * mesh.RoundInterval);
         Assert.True(mesh.Converged());
+    }
+
+    [Fact]
+    public void Gossip_moves_to_another_interface_when_the_first_goes_offline()
+    {
+        using var mesh = new GossipMesh();
+        var a = mesh.Add("A", 1, 1);
+        var b = mesh.Add("B", 1, 2);
+        var c = mesh.Add("C", 1, 3);
+        var (first, _) = mesh.Link(a, b);
+        var (second, _) = mesh.Link(a, b);
+        mesh.Link(b, c);
+        mesh.Start();
+        mesh.Run(TimeSpan.FromSeconds(5));
+        Assert.Same(first, a.Gossip.Neighbours().Single().Interface);
+        Assert.Same(first, a.Transport.Routes.Select(c.Destination.Hash, PathPolicy.Default)!.Interface);
+
+        first.SetOnline(false);
+        mesh.Run(mesh.RoundInterval + TimeSpan.FromSeconds(5)); // B's next beacon arrives on the second link
+        Assert.Same(second, a.Gossip.Neighbours().Single().Interface);
+        var route = a.Transport.Routes.Select(c.Destination.Hash, PathPolicy.Default)!;
+        Assert.Same(second, route.Interface);
+        Assert.True(a.Transport.Send(c.Destination.Hash, "still here"u8));
+        mesh.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal("still here"u8.ToArray(), Assert.Single(c.Inbox));
+    }
+
+    [Fact]
+    public void Stations_sharing_one_radio_channel_split_its_gossip_budget()
+    {
+        using var mesh = new GossipMesh();
+        var n = Enumerable.Range(0, 4).Select(i => mesh.Add($"R{i}", 1, i + 1)).ToArray();
+        var radios = mesh.LoRa(n);
+        mesh.Start();
+        var converged = mesh.RunUntil(mesh.Converged, 10 * mesh.RoundInterval);
+        Assert.NotNull(converged);
+        output.WriteLine($"4 stations on one SF7/125 channel: converged after {converged!.Value.TotalSeconds:0} s");
+
+        // Each of the 4 stations budgets rate / (4 · 3) toward each of its 3 neighbours.
+        double rate = radios[0].BitrateBitsPerSecond;
+        lock (n[0].Transport.Gate)
+        {
+            foreach (var peer in n[0].Gossip.Neighbours())
+            {
+                Assert.Equal(rate / 12, n[0].Gossip.Engine.BudgetOf(peer.Id).BitsPerSecond, 1e-6);
+            }
+        }
+
+        mesh.Run(10 * mesh.RoundInterval - mesh.Elapsed);
+        var (link, share) = Assert.Single(mesh.GossipShares());
+        output.WriteLine($"{link}: gossip {share:P2} of the channel over {mesh.Rounds:0} rounds");
+        Assert.True(share <= 0.10, $"{share:P2}");
     }
 
     /// <summary>Acceptance (a): 5-node mixed LoRa + wired mesh of real transports: every routing table has every destination within 3 rounds; gossip ≤ 10 % of every link, from the interfaces' byte counters.</summary>

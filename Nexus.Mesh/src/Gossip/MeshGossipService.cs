@@ -30,15 +30,16 @@ public sealed record GossipNeighbourInfo(Hash128 Id, MeshInterface Interface, Ne
 /// The <see cref="Announces"/> topic (id 1) carries this node's registered destinations and feeds the
 /// transport's <see cref="MeshTransport.Routes"/>: each destination's best gossip path becomes a
 /// <see cref="RoutingEntry"/> (next hop, interface, cost, latency, bandwidth, hop count, reliability,
-/// expiry = now + 3 × the announce interval), refreshed every round; a neighbour marked down makes its
-/// rows stale, an evicted one removes them. A hop's cost is the transport's relay cost × the
-/// quadratic congestion multiplier of the interface's <see cref="MeshInterface.QueueFill"/>, so a
-/// congested link raises the cost of every route through it at the next round.
+/// expiry = now + 3 × the refresh interval, which is the transport's announce interval but at least
+/// one round), refreshed every round; a neighbour marked down makes its rows stale, an evicted one
+/// removes them. A hop's cost is relay cost × m + (m − 1) μNXS/B with m the quadratic congestion
+/// multiplier of the interface's <see cref="MeshInterface.QueueFill"/>, so a congested link raises
+/// the cost of every route through it at the next round.
 /// </para>
 /// Other layers add topics with <see cref="AddTopic"/> and push items with <see cref="Publish"/>.
 /// Everything runs under the transport's lock, so the service is thread-safe.
 /// </summary>
-public sealed partial class MeshGossipService : IDisposable
+public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
 {
     /// <summary>The full name of a node's gossip destination: <c>nexus.gossip</c> (SINGLE, of the transport identity).</summary>
     public const string DestinationName = "nexus.gossip";
@@ -61,6 +62,9 @@ public sealed partial class MeshGossipService : IDisposable
     private readonly Hash128 _ownDestination;
     private readonly Dictionary<Hash128, Peer> _peers = [];
     private readonly Dictionary<MeshInterface, long> _bytesByInterface = [];
+    private readonly Dictionary<MeshInterface, long> _packetsByInterface = [];
+    private readonly List<byte> _extraTopics = [];
+    private readonly List<Hash128> _evicted = [];
     private readonly Dictionary<string, long> _rejected = [];
     private readonly TimeSpan _routeLifetime;
     private ulong _lastStamp;
@@ -97,8 +101,11 @@ public sealed partial class MeshGossipService : IDisposable
         _gate = transport.Gate;
         _self = transport.TransportId;
         _ownDestination = DestinationHash.Compute(DestinationName, _self);
-        _routeLifetime = 3 * transport.Options.AnnounceInterval;
         var o = options ?? new GossipOptions();
+
+        // Refreshes travel in rounds: a refresh interval shorter than a round would only make paths expire between rounds.
+        var refresh = transport.Options.AnnounceInterval > o.RoundInterval ? transport.Options.AnnounceInterval : o.RoundInterval;
+        _routeLifetime = 3 * refresh;
         Options = new GossipOptions
         {
             RoundInterval = o.RoundInterval,
@@ -112,7 +119,7 @@ public sealed partial class MeshGossipService : IDisposable
             MaxMessageBytes = Math.Min(o.MaxMessageBytes, MaxMessageSize),
         };
         Engine = new GossipEngine(Options, _time, loggerFactory.CreateLogger<GossipEngine>());
-        Announces = new AnnounceGossipTopic(_time, HopCostToward, ValidateAnnounce, transport.Options.AnnounceInterval);
+        Announces = new AnnounceGossipTopic(_time, HopCostToward, ValidateAnnounce, refresh);
         Announces.RouteChanged += OnRouteChanged;
         Engine.AddTopic(Announces);
         Engine.OutboundReady += id =>
@@ -162,7 +169,10 @@ public sealed partial class MeshGossipService : IDisposable
 
     /// <summary>
     /// Registers a topic so its items ride on this node's gossip (for example a settlement topic of
-    /// Nexus.Economics). Neighbours already known get a pull for it at once.
+    /// Nexus.Economics). Neighbours already known get a pull for it at once. The topic's methods are
+    /// called under the transport's lock; an item is sent only if its key and value together take at
+    /// most 378 bytes (one delta of <see cref="MaxMessageSize"/> bytes), larger ones are counted as
+    /// <c>nexus.mesh.gossip.oversize</c> and skipped.
     /// </summary>
     /// <param name="topic">The topic; its <see cref="IGossipTopic.Id"/> must be unused (1 is the announce topic).</param>
     /// <exception cref="ArgumentException">The id is taken.</exception>
@@ -180,14 +190,15 @@ public sealed partial class MeshGossipService : IDisposable
         }
     }
 
-    /// <summary>Pushes a topic's current item for <paramref name="key"/> to every neighbour now (within each link's budget); rounds repair what is lost.</summary>
+    /// <summary>Pushes a topic's current item for <paramref name="key"/> to every neighbour now (within each link's budget); rounds repair what is lost. Safe from any thread (takes the transport's lock), so the service can be handed to a topic as its <see cref="IGossipPublisher"/>.</summary>
     /// <param name="topic">A registered topic.</param>
     /// <param name="key">The item key (1–64 bytes).</param>
-    public void Publish(IGossipTopic topic, ReadOnlySpan<byte> key)
+    /// <param name="except">A neighbour to skip (the one the item came from), or null.</param>
+    public void Publish(IGossipTopic topic, ReadOnlySpan<byte> key, Hash128? except = null)
     {
         lock (_gate)
         {
-            Engine.Publish(topic, key);
+            Engine.Publish(topic, key, except);
         }
     }
 
@@ -271,8 +282,6 @@ public sealed partial class MeshGossipService : IDisposable
         }
     }
 
-    private readonly Dictionary<MeshInterface, long> _packetsByInterface = [];
-
     /// <summary>Stops the round and pacing timers and detaches from the transport.</summary>
     public void Dispose()
     {
@@ -312,9 +321,7 @@ public sealed partial class MeshGossipService : IDisposable
     // costs at least (multiplier − 1) μNXS/B, so a saturated free link still loses to an idle one.
     private static double CongestionFloor(double multiplier) => multiplier - 1;
 
-    private bool ValidateAnnounce(Hash128 destination, ReadOnlyMemory<byte> announce) =>
-        Packet.TryParse(announce.Span, out var packet) && Mesh.Announce.TryParse(packet, out var parsed)
-        && parsed.DestinationHash == destination && parsed.Validate() == AnnounceValidationResult.Valid;
+    private bool ValidateAnnounce(Hash128 destination, ReadOnlyMemory<byte> announce) => _transport.IsValidGossipAnnounce(destination, announce.Span);
 
     private void OnNeighbourHeard(Hash128 id, ReadOnlyMemory<byte> publicKey, MeshInterface iface)
     {
@@ -365,8 +372,6 @@ public sealed partial class MeshGossipService : IDisposable
         return ids;
     }
 
-    private readonly List<byte> _extraTopics = [];
-
     // Every station heard on a shared channel shares its capacity: each end budgets rate / (s·(s − 1)).
     private void Rebudget(MeshInterface iface)
     {
@@ -416,8 +421,6 @@ public sealed partial class MeshGossipService : IDisposable
         _evicted.Clear();
     }
 
-    private readonly List<Hash128> _evicted = [];
-
     private void OnRouteChanged(Hash128 destination, RouteView? route)
     {
         MeshInterface? iface = route is not null && _peers.TryGetValue(route.NextHop, out var peer) ? peer.Interface : null;
@@ -448,7 +451,12 @@ public sealed partial class MeshGossipService : IDisposable
         Span<byte> buffer = stackalloc byte[MeshConstants.Mtu];
         while (Engine.TryDequeue(peer.Id, out var message))
         {
-            int n = Seal(peer, message!, buffer);
+            if (message!.Length > MaxMessageSize)
+            {
+                continue; // cannot happen with the engine's MaxMessageBytes; never overrun the packet
+            }
+
+            int n = Seal(peer, message, buffer);
             if (_transport.TransmitOn(peer.Interface, buffer[..n]))
             {
                 peer.BytesSent += n;

@@ -94,6 +94,16 @@ public sealed partial class MeshTransport
         }
     }
 
+    /// <summary>
+    /// Whether a gossip-carried announce is valid for <paramref name="destination"/>: an origin's
+    /// HEADER_1 announce whose destination hash and signature check (through the validated-announce
+    /// cache, so an announce already seen by flooding or in another gossip copy is not verified twice).
+    /// </summary>
+    internal bool IsValidGossipAnnounce(Hash128 destination, ReadOnlySpan<byte> raw) =>
+        Packet.TryParse(raw, out var packet) && packet.Header.HeaderType == HeaderType.Header1
+        && packet.Header.DestinationHash == destination
+        && PrevalidateAnnounce(raw, out _) == AnnounceValidationResult.Valid;
+
     private void HandleGossip(MeshInterface source, in Packet packet)
     {
         if (GossipReceived is not { } handler)
