@@ -61,6 +61,25 @@ public class LinkTests
 
         public List<byte[]> AtX { get; } = [];
 
+        /// <summary>Delivers a handshake initiation (type 1 or 5) for <paramref name="linkId"/> straight to Y's transport.</summary>
+        public void InjectAtY(byte type, Nexus.Crypto.Hash128 linkId, Nexus.Crypto.LinkHandshake initiator)
+        {
+            var data = new byte[17 + Nexus.Crypto.LinkHandshake.InitiationSizeInBytes];
+            data[0] = type;
+            linkId.WriteTo(data.AsSpan(1));
+            initiator.WriteInitiation(data.AsSpan(17));
+            var packet = PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Single, Y.Destination.Hash, PacketContext.None), data);
+            Sim.Nodes["Y"].Transport.ProcessInbound(YInterface, packet);
+        }
+
+        /// <summary>Sends <paramref name="text"/> on <paramref name="link"/> and asserts it is the latest message Y received.</summary>
+        public void AssertDeliveredToY(NexusLink link, string text)
+        {
+            Assert.True(link.Send(Encoding.ASCII.GetBytes(text)));
+            Sim.Run(TimeSpan.FromSeconds(1));
+            Assert.Equal(text, Encoding.ASCII.GetString(AtY[^1]));
+        }
+
         public NexusLink Open()
         {
             var link = X.Open(IdentityPublicKey.FromIdentity(Sim.Nodes["Y"].Identity));
@@ -249,9 +268,7 @@ public class LinkTests
         pair.Hold = false;
         pair.Sim.Run(TimeSpan.FromSeconds(40)); // retransmitted after the handshake timeout
         Assert.Equal(1, link.Rekeys);
-        Assert.True(link.Send("after"u8));
-        pair.Sim.Run(TimeSpan.FromSeconds(1));
-        Assert.Equal("after", Encoding.ASCII.GetString(pair.AtY[^1]));
+        pair.AssertDeliveredToY(link, "after");
     }
 
     [Fact]
@@ -261,34 +278,22 @@ public class LinkTests
         var link = pair.Open();
         using var intruder = Nexus.Crypto.NodeIdentity.Generate();
         using var handshake = Nexus.Crypto.LinkHandshake.CreateInitiator(intruder, [.. "nexus-mesh-rekey"u8, .. link.LinkId.AsSpan()], IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity).AsSpan());
-        var data = new byte[17 + Nexus.Crypto.LinkHandshake.InitiationSizeInBytes];
-        data[0] = 5;
-        link.LinkId.WriteTo(data.AsSpan(1));
-        handshake.WriteInitiation(data.AsSpan(17));
-        var packet = PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Single, pair.Y.Destination.Hash, PacketContext.None), data);
-        pair.Sim.Nodes["Y"].Transport.ProcessInbound(pair.YInterface, packet);
+        pair.InjectAtY(5, link.LinkId, handshake);
         pair.Sim.Run(TimeSpan.FromMinutes(2));
         Assert.Equal(1, pair.Y.Rejected["rekey_peer_mismatch"]);
         Assert.Equal(0, link.Rekeys);
-        Assert.True(link.Send("still"u8));
-        pair.Sim.Run(TimeSpan.FromSeconds(1));
-        Assert.Equal("still", Encoding.ASCII.GetString(pair.AtY[^1]));
+        pair.AssertDeliveredToY(link, "still");
     }
 
     [Fact]
     public void Pending_handshakes_are_bounded_expire_and_lost_initiations_are_retransmitted()
     {
         using var pair = new Pair(lora: false);
-        var y = pair.Sim.Nodes["Y"].Transport;
         for (var i = 0; i < 100; i++)
         {
             using var stranger = Nexus.Crypto.NodeIdentity.Generate();
             using var handshake = Nexus.Crypto.LinkHandshake.CreateInitiator(stranger, "nexus-mesh"u8);
-            var data = new byte[17 + Nexus.Crypto.LinkHandshake.InitiationSizeInBytes];
-            data[0] = 1;
-            System.Security.Cryptography.RandomNumberGenerator.Fill(data.AsSpan(1, 16));
-            handshake.WriteInitiation(data.AsSpan(17));
-            y.ProcessInbound(pair.YInterface, PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Single, pair.Y.Destination.Hash, PacketContext.None), data));
+            pair.InjectAtY(1, new Nexus.Crypto.Hash128(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)), handshake);
         }
 
         Assert.Equal(36, pair.Y.Rejected["pending_limit"]);
@@ -315,5 +320,29 @@ public class LinkTests
         Assert.Equal(3, pair.LinkPackets().Count(p => Packet.Parse(p).Data[0] == 1));
         Assert.Equal(NexusLinkState.Closed, link.State);
         Assert.Equal(1, pair.X.Rejected["handshake_timeout"]);
+    }
+    [Fact]
+    public void A_lost_confirmation_is_recovered_when_the_initiator_starts_sending()
+    {
+        using var pair = new Pair(lora: false);
+        var y = pair.Sim.Nodes["Y"].Transport;
+        pair.Hold = true;
+        var link = pair.X.Open(IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        y.ProcessInbound(pair.YInterface, pair.LinkPackets().Single(p => Packet.Parse(p).Data[0] == 1)); // the initiation gets through
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal(NexusLinkState.Established, link.State); // X has the response; its confirmation is held back
+        Assert.Contains(pair.LinkPackets(), p => Packet.Parse(p).Data[0] == 3);
+        Assert.Equal(0, pair.Y.EstablishedCount);
+
+        pair.Hold = false;
+        Assert.True(link.Send("lost"u8)); // Y cannot open it yet: it answers with its response again
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, pair.Y.Rejected["not_established"]);
+        Assert.Equal(1, pair.Y.EstablishedCount); // X resent the confirmation
+
+        Assert.True(link.Send("again"u8));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal("again", Encoding.ASCII.GetString(Assert.Single(pair.AtY)));
     }
 }

@@ -32,6 +32,14 @@ internal sealed class Sim : IDisposable
         return (x, y);
     }
 
+    /// <summary>Attaches one end of a new in-memory pair (1 ms) to <paramref name="transport"/>; the other end is left free for the test.</summary>
+    public (InMemoryInterface Attached, InMemoryInterface Far) Wire(MeshTransport transport, string name)
+    {
+        var (attached, far) = InMemoryInterface.CreatePair(name, name + "'", Time, TimeSpan.FromMilliseconds(1));
+        transport.AddInterface(attached);
+        return (attached, far);
+    }
+
     public (SimulatedLoRaInterface, SimulatedLoRaInterface) LoRa(string a, string b)
     {
         var channel = new SimulatedLoRaChannel(Time, new LoRaModulation(7, 125_000, 5), seed: 7);
@@ -196,8 +204,7 @@ public class TransportTests
         using var sim = new Sim();
         sim.Add("A", 0, 1);
         var a = sim.Nodes["A"].Transport;
-        var (x, _) = InMemoryInterface.CreatePair("x", "y", sim.Time, TimeSpan.FromMilliseconds(1));
-        a.AddInterface(x);
+        var (x, _) = sim.Wire(a, "x");
         var vectors = TestVectors.Json("reticulum/announces.json").RootElement.GetProperty("vectors");
         foreach (var v in vectors.EnumerateArray())
         {
@@ -208,8 +215,7 @@ public class TransportTests
         Assert.Equal(1, a.Drops["malformed_announce"]);
         Assert.True(a.Routes.DestinationCount >= 10);
 
-        var (z, w) = InMemoryInterface.CreatePair("z", "w", sim.Time, TimeSpan.FromMilliseconds(1));
-        a.AddInterface(z);
+        var (z, w) = sim.Wire(a, "z");
         var heard = new List<Hash128>();
         w.PacketReceived = (_, packet) =>
         {
@@ -242,10 +248,8 @@ public class TransportTests
         using var sim = new Sim();
         var identity = NodeIdentity.Generate();
         var transport = new MeshTransport(identity, new MeshTransportOptions(), sim.Time);
-        var (x, _) = InMemoryInterface.CreatePair("x", "y", sim.Time, TimeSpan.FromMilliseconds(1));
-        var (z, w) = InMemoryInterface.CreatePair("z", "w", sim.Time, TimeSpan.FromMilliseconds(1));
-        transport.AddInterface(x);
-        transport.AddInterface(z);
+        var (x, _) = sim.Wire(transport, "x");
+        var (z, w) = sim.Wire(transport, "z");
         var announcesHeard = 0;
         w.PacketReceived = (_, packet) => announcesHeard += Packet.TryParse(packet, out var p) && p.Header.PacketType == PacketType.Announce ? 1 : 0;
         using var far = NodeIdentity.Generate();
@@ -262,10 +266,8 @@ public class TransportTests
         using var sim = new Sim();
         sim.Add("A", 0, 1);
         var a = sim.Nodes["A"].Transport;
-        var (x, _) = InMemoryInterface.CreatePair("x", "y", sim.Time, TimeSpan.FromMilliseconds(1));
-        var (z, _) = InMemoryInterface.CreatePair("z", "w", sim.Time, TimeSpan.FromMilliseconds(1));
-        a.AddInterface(x);
-        a.AddInterface(z);
+        var (x, _) = sim.Wire(a, "x");
+        var (z, _) = sim.Wire(a, "z");
         using var far = NodeIdentity.Generate();
         var raw = AnnounceBuilder.Build(far, "far.away", AnnounceBuilder.NewRandomHash(sim.Time), new byte[32], new byte[40]);
         var parsed = Packet.Parse(raw);

@@ -87,13 +87,22 @@ public sealed class ChainCommandTests : IDisposable
         node.Start();
         string rpc = $"http://127.0.0.1:{rpcPort}/";
 
-        // The chain id comes from block 1 over JSON-RPC: wait for it (polling real sockets; no duration asserted).
+        // The chain id comes from block 1 over JSON-RPC: wait for its commit (the deadline only bounds a hang).
         using var recipient = IdentityFile.Load(target);
-        for (int i = 0; i < 600 && node.Store.Height < 1; i++) await Task.Delay(50);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await node.WaitForHeightAsync(1, deadline.Token);
+        var credited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.BlockCommitted += _ =>
+        {
+            if (node.Store.State.Accounts.Get(recipient.SigningKey.PublicKey).Balance != 0)
+            {
+                credited.TrySetResult();
+            }
+        };
         var sent = Run("wallet", "send", "--wallet", funded, "--to", target, "--amount", "1234", "--fee", "6", "--rpc", rpc);
         Assert.True(sent.Code == 0, sent.Err);
         Assert.StartsWith("Sent ", sent.Out, StringComparison.Ordinal);
-        for (int i = 0; i < 600 && node.Store.State.Accounts.Get(recipient.SigningKey.PublicKey).Balance == 0; i++) await Task.Delay(50);
+        await credited.Task.WaitAsync(deadline.Token);
 
         var balance = Run("wallet", "balance", target, "--rpc", rpc);
         Assert.Equal(0, balance.Code);

@@ -115,6 +115,7 @@ public enum ConsensusMessageKind : byte
 public sealed class ConsensusMessage
 {
     private static readonly MessageParser<ConsensusEnvelope> Parser = Canonical.Strict(ConsensusEnvelope.Parser);
+    private static readonly MessageParser<ProposalProto> ProposalParser = Canonical.Strict(ProposalProto.Parser);
 
     private ConsensusMessage(ConsensusMessageKind kind)
     {
@@ -218,9 +219,64 @@ public sealed class ConsensusMessage
     /// <param name="message">The message or null.</param>
     /// <param name="error">Why decoding failed, or null.</param>
     /// <returns>True on success.</returns>
-    public static bool TryDecode(ReadOnlySpan<byte> data, out ConsensusMessage? message, out string? error)
+    public static bool TryDecode(ReadOnlySpan<byte> data, out ConsensusMessage? message, out string? error) => TryDecode(data, null, out message, out error);
+
+    /// <summary>
+    /// Decodes an envelope; proposals and decided blocks are read through their framing (see
+    /// <see cref="Block.TryDecode(ReadOnlySpan{byte}, Mempool?, out Block?, out string?)"/>), taking the
+    /// transactions <paramref name="pool"/> already holds instead of decoding them again.
+    /// </summary>
+    internal static bool TryDecode(ReadOnlySpan<byte> data, Mempool? pool, out ConsensusMessage? message, out string? error)
     {
         message = null;
+        if (data.Length > ChainLimits.MaxMessageBytes)
+        {
+            error = $"ConsensusEnvelope: {data.Length} bytes exceeds the {ChainLimits.MaxMessageBytes}-byte bound";
+            return false;
+        }
+
+        int pos = 0;
+        if (data.Length > 0 && (data[0] == 0x0A || data[0] == 0x1A))
+        {
+            // ProposalWithBlock { proposal = 1, block = 2 } or DecidedBlockProto { block = 1, commit = 2 }: both parts required.
+            if (!Canonical.TryReadField(data, ref pos, out int body, out var inner) || pos != data.Length)
+            {
+                error = "ConsensusEnvelope: malformed or not canonical";
+                return false;
+            }
+
+            int at = 0;
+            if (!Canonical.TryReadField(inner, ref at, out int f1, out var first) || f1 != 1
+                || !Canonical.TryReadField(inner, ref at, out int f2, out var second) || f2 != 2 || at != inner.Length)
+            {
+                error = "consensus message: empty or incomplete body";
+                return false;
+            }
+
+            try
+            {
+                if (body == 1)
+                {
+                    var proposal = Proposal.FromProto(Canonical.Parse(ProposalParser, first, ChainLimits.MaxVoteBytes));
+                    if (!Block.TryDecode(second, pool, out var block, out error)) return false;
+                    message = ForProposal(proposal, block!);
+                }
+                else
+                {
+                    if (!Block.TryDecode(first, pool, out var block, out error)) return false;
+                    message = ForDecided(block!, Commit.Decode(second));
+                }
+
+                error = null;
+                return true;
+            }
+            catch (ChainFormatException ex)
+            {
+                error = ex.Message;
+                return false;
+            }
+        }
+
         if (!Canonical.TryParse(Parser, data, ChainLimits.MaxMessageBytes, out var env, out error))
         {
             return false;
@@ -230,11 +286,7 @@ public sealed class ConsensusMessage
         {
             message = env!.BodyCase switch
             {
-                ConsensusEnvelope.BodyOneofCase.Proposal when env.Proposal.Proposal is not null && env.Proposal.Block is not null =>
-                    ForProposal(Proposal.FromProto(env.Proposal.Proposal), Block.FromProto(env.Proposal.Block)),
                 ConsensusEnvelope.BodyOneofCase.Vote => ForVote(Vote.FromProto(env.Vote)),
-                ConsensusEnvelope.BodyOneofCase.Decided when env.Decided.Block is not null && env.Decided.Commit is not null =>
-                    ForDecided(Block.FromProto(env.Decided.Block), Commit.FromProto(env.Decided.Commit)),
                 ConsensusEnvelope.BodyOneofCase.SyncRequest => ForSyncRequest(env.SyncRequest.Height),
                 _ => throw new ChainFormatException("consensus message: empty or incomplete body"),
             };

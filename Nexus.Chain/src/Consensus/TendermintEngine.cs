@@ -53,6 +53,7 @@ public sealed class TendermintEngine : IConsensusEngine
     private readonly List<ConsensusMessage> _own = new();
     private ulong _maxSeenHeight;
     private long _lastSyncRequest = long.MinValue;
+    private long _heightStartedAt;
 
     private enum Step
     {
@@ -167,8 +168,15 @@ public sealed class TendermintEngine : IConsensusEngine
 
         if (h < _height)
         {
-            // A lagging peer: help it catch up.
-            SendDecided(h);
+            // A lagging peer: help it catch up. A message from just the previous height is normal (the last
+            // precommits arrive after +2/3 decided it, a slower peer is still executing it), so the decided
+            // block (a full block to every peer) goes out for it only once this height has run for a
+            // rebroadcast interval, when that peer is evidently stuck; older heights are answered at once.
+            if (h + 1 < _height || _time.GetElapsedTime(_heightStartedAt) >= _options.RebroadcastInterval)
+            {
+                SendDecided(h);
+            }
+
             return null;
         }
 
@@ -180,7 +188,14 @@ public sealed class TendermintEngine : IConsensusEngine
                 _future.Add(m);
             }
 
-            RequestSync();
+            // One height ahead is usually peers that decided a moment earlier (this node decides too when the
+            // precommits arrive): the rebroadcast timer asks for sync if it is still behind then. Further
+            // ahead, ask now.
+            if (h > _height + 1)
+            {
+                RequestSync();
+            }
+
             return null;
         }
 
@@ -515,6 +530,7 @@ public sealed class TendermintEngine : IConsensusEngine
         _chainId = state.ChainId;
         _validators = state.Validators;
         _height = state.Height + 1;
+        _heightStartedAt = _time.GetTimestamp();
         _round = 0;
         _step = Step.NewHeight;
         _lockedValue = _validValue = null;

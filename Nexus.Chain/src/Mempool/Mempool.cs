@@ -129,18 +129,58 @@ public sealed class Mempool
         return status;
     }
 
-    /// <summary>Checks and admits many transactions; signatures are verified in parallel first.</summary>
+    /// <summary>
+    /// Checks and admits many transactions. The checks that need no signature come first and settle a
+    /// transaction without verifying it: too large, wrong chain, already pending (same hash: a gossip
+    /// duplicate), nonce already used (e.g. gossip arriving after the block that included it). The
+    /// signatures of the rest are verified in parallel across cores, then each is admitted in order.
+    /// </summary>
     /// <param name="transactions">The transactions, admitted in this order.</param>
     /// <returns>One outcome per transaction.</returns>
     public AdmissionStatus[] AddRange(IReadOnlyList<Transaction> transactions)
     {
         ArgumentNullException.ThrowIfNull(transactions);
-        AdoptVerifications(transactions);
-        BlockExecutor.VerifySignatures(transactions);
         var results = new AdmissionStatus[transactions.Count];
-        for (int i = 0; i < results.Length; i++)
+        var candidates = new List<Transaction>(transactions.Count);
+        var positions = new List<int>(transactions.Count);
+        lock (_gate)
         {
-            results[i] = Add(transactions[i]);
+            for (int i = 0; i < results.Length; i++)
+            {
+                var tx = transactions[i];
+                ArgumentNullException.ThrowIfNull(tx, nameof(transactions));
+                if (tx.Size > _options.MaxTransactionBytes)
+                {
+                    results[i] = AdmissionStatus.TooLarge;
+                }
+                else if (tx.ChainId != _state.ChainId)
+                {
+                    results[i] = AdmissionStatus.WrongChain;
+                }
+                else if (_byHash.TryGetValue(tx.Hash, out var known))
+                {
+                    tx.AdoptVerification(known);
+                    results[i] = AdmissionStatus.Duplicate;
+                }
+                else if (tx.Nonce < _state.Accounts.Get(tx.Sender).Nonce)
+                {
+                    results[i] = AdmissionStatus.NonceTooLow;
+                }
+                else
+                {
+                    candidates.Add(tx);
+                    positions.Add(i);
+                    continue;
+                }
+
+                Rejected.Add(1);
+            }
+        }
+
+        BlockExecutor.VerifySignatures(candidates);
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            results[positions[i]] = Add(candidates[i]);
         }
 
         return results;

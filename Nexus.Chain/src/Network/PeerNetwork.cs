@@ -370,7 +370,7 @@ public sealed class PeerNetwork : IAsyncDisposable
 
             if (channel == 0)
             {
-                if (ConsensusMessage.TryDecode(payload, out var message, out var error))
+                if (ConsensusMessage.TryDecode(payload, _app.Mempool, out var message, out var error))
                 {
                     _engine.Receive(message!, peer);
                 }
@@ -388,16 +388,27 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     private void HandleTransactions(Peer peer, byte[] payload)
     {
-        if (!Canonical.TryParse(Canonical.Strict(TransactionBatchProto.Parser), payload, ChainLimits.MaxMessageBytes, out var batch, out var error))
+        // TransactionBatchProto is field 1 (length-delimited) repeated: walk the framing directly, hash each
+        // transaction's bytes, and decode only those the mempool does not already hold (gossip brings most
+        // transactions from every peer; a duplicate costs one BLAKE3 and a lookup, not a protobuf parse).
+        var txs = new List<Transaction>();
+        var span = payload.AsSpan();
+        int pos = 0;
+        while (pos < span.Length)
         {
-            Penalize(peer, _options.InvalidPenalty, error!);
-            return;
-        }
+            if (!Canonical.TryReadField(span, ref pos, out int field, out var encoded) || field != 1)
+            {
+                Penalize(peer, _options.InvalidPenalty, "TransactionBatchProto: malformed or not canonical");
+                return;
+            }
 
-        var txs = new List<Transaction>(batch!.Transactions.Count);
-        foreach (var p in batch.Transactions)
-        {
-            if (!Transaction.TryFromProto(p, null, out var tx, out error))
+            var hash = Blake3.Hash(encoded);
+            if (_app.Mempool.TryGet(hash, out _))
+            {
+                continue;
+            }
+
+            if (!Transaction.TryDecode(encoded, out var tx, out var error))
             {
                 Penalize(peer, _options.InvalidPenalty, error!);
                 return;
@@ -406,8 +417,18 @@ public sealed class PeerNetwork : IAsyncDisposable
             txs.Add(tx!);
         }
 
+        if (txs.Count == 0)
+        {
+            return;
+        }
+
         var results = _app.Mempool.AddRange(txs);
-        int bad = results.Count(r => r is AdmissionStatus.BadSignature or AdmissionStatus.WrongChain or AdmissionStatus.TooLarge);
+        int bad = 0;
+        foreach (var r in results)
+        {
+            if (r is AdmissionStatus.BadSignature or AdmissionStatus.WrongChain or AdmissionStatus.TooLarge) bad++;
+        }
+
         if (bad > 0)
         {
             Penalize(peer, _options.InvalidPenalty * bad, "invalid transactions");

@@ -119,7 +119,6 @@ public sealed class BlockHeader
 /// </summary>
 public sealed class Block
 {
-    private static readonly MessageParser<BlockProto> Parser = Canonical.Strict(BlockProto.Parser);
     private byte[]? _encoded;
 
     /// <summary>Creates a block from its parts (roots in the header are not checked here; see <see cref="BlockExecutor"/>).</summary>
@@ -222,18 +221,72 @@ public sealed class Block
     /// <param name="block">The block or null.</param>
     /// <param name="error">Why decoding failed, or null.</param>
     /// <returns>True on success.</returns>
-    public static bool TryDecode(ReadOnlySpan<byte> data, out Block? block, out string? error)
+    public static bool TryDecode(ReadOnlySpan<byte> data, out Block? block, out string? error) => TryDecode(data, null, out block, out error);
+
+    /// <summary>
+    /// Decodes a canonical block by walking its framing (BlockProto fields are all length-delimited:
+    /// header, then transactions, then evidence, then the last commit, each part strictly decoded on its
+    /// own), so the transactions' bytes are neither re-encoded nor copied into protobuf objects. A
+    /// transaction whose BLAKE3 id <paramref name="pool"/> holds is taken from the pool (same id, same
+    /// bytes, signature already checked) instead of being decoded again.
+    /// </summary>
+    internal static bool TryDecode(ReadOnlySpan<byte> data, Mempool? pool, out Block? block, out string? error)
     {
         block = null;
-        if (!Canonical.TryParse(Parser, data, ChainLimits.MaxBlockBytes, out var proto, out error))
+        if (data.Length > ChainLimits.MaxBlockBytes)
         {
+            error = $"BlockProto: {data.Length} bytes exceeds the {ChainLimits.MaxBlockBytes}-byte bound";
             return false;
         }
 
         try
         {
-            block = FromProto(proto!);
-            block._encoded = data.ToArray();
+            int pos = 0;
+            if (!Canonical.TryReadField(data, ref pos, out int field, out var value) || field != 1)
+            {
+                throw new ChainFormatException(data.IsEmpty ? "block: header missing" : "BlockProto: malformed or not canonical");
+            }
+
+            var header = BlockHeader.Decode(value);
+            var txs = new List<Transaction>();
+            var evidence = new List<DuplicateVoteEvidence>();
+            Commit? lastCommit = null;
+            int previous = 1;
+            while (pos < data.Length)
+            {
+                if (!Canonical.TryReadField(data, ref pos, out field, out value) || field < previous || field > 4 || (field == previous && field == 4))
+                {
+                    throw new ChainFormatException("BlockProto: malformed or not canonical");
+                }
+
+                previous = field;
+                switch (field)
+                {
+                    case 2:
+                        if (txs.Count == ChainLimits.MaxBlockTransactions) throw new ChainFormatException("block: too many transactions or evidence items");
+                        Transaction? pooled = null;
+                        if (pool is not null && pool.TryGet(Blake3.Hash(value), out pooled) && pooled is not null)
+                        {
+                            txs.Add(pooled);
+                        }
+                        else
+                        {
+                            txs.Add(Transaction.TryDecode(value, out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
+                        }
+
+                        break;
+                    case 3:
+                        if (evidence.Count == ChainLimits.MaxBlockEvidence) throw new ChainFormatException("block: too many transactions or evidence items");
+                        evidence.Add(DuplicateVoteEvidence.Decode(value));
+                        break;
+                    default:
+                        lastCommit = Commit.Decode(value);
+                        break;
+                }
+            }
+
+            block = new Block(header, txs.ToArray(), evidence.ToArray(), lastCommit) { _encoded = data.ToArray() };
+            error = null;
             return true;
         }
         catch (ChainFormatException ex)
@@ -241,33 +294,6 @@ public sealed class Block
             error = ex.Message;
             return false;
         }
-    }
-
-    internal static Block FromProto(BlockProto proto)
-    {
-        if (proto.Header is null)
-        {
-            throw new ChainFormatException("block: header missing");
-        }
-
-        if (proto.Transactions.Count > ChainLimits.MaxBlockTransactions || proto.Evidence.Count > ChainLimits.MaxBlockEvidence)
-        {
-            throw new ChainFormatException("block: too many transactions or evidence items");
-        }
-
-        var txs = new Transaction[proto.Transactions.Count];
-        for (int i = 0; i < txs.Length; i++)
-        {
-            if (!Transaction.TryFromProto(proto.Transactions[i], null, out var tx, out var error))
-            {
-                throw new ChainFormatException(error!);
-            }
-
-            txs[i] = tx!;
-        }
-
-        var evidence = proto.Evidence.Select(DuplicateVoteEvidence.FromProto).ToArray();
-        return new Block(BlockHeader.FromProto(proto.Header), txs, evidence, proto.LastCommit is null ? null : Commit.FromProto(proto.LastCommit));
     }
 
     internal static Hash256 ComputeTransactionsRoot(IReadOnlyList<Transaction> transactions)

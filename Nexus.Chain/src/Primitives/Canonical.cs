@@ -109,6 +109,54 @@ internal static class Canonical
         body.CopyTo(destination[(domain.Length + 1 + idLength)..]);
     }
 
+    /// <summary>
+    /// Reads one length-delimited field with a one-byte tag (fields 1–15) at <paramref name="position"/>:
+    /// the framing of a message whose fields are all bytes or sub-messages, read without building
+    /// message objects. False when the tag is not length-delimited, the length varint is not minimal or
+    /// overlong, or the value runs past the end.
+    /// </summary>
+    public static bool TryReadField(ReadOnlySpan<byte> data, ref int position, out int field, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        field = 0;
+        if (position >= data.Length || data[position] >= 0x80 || (data[position] & 7) != 2 || data[position] < 8)
+        {
+            return false;
+        }
+
+        field = data[position++] >> 3;
+        if (!TryReadLength(data, ref position, out int length) || length > data.Length - position)
+        {
+            return false;
+        }
+
+        value = data.Slice(position, length);
+        position += length;
+        return true;
+    }
+
+    /// <summary>Reads a minimal (canonical) protobuf varint length of at most 4 bytes; false if malformed, overlong or too large.</summary>
+    public static bool TryReadLength(ReadOnlySpan<byte> data, ref int position, out int length)
+    {
+        length = 0;
+        for (int shift = 0; shift < 28; shift += 7)
+        {
+            if (position >= data.Length)
+            {
+                return false;
+            }
+
+            byte b = data[position++];
+            length |= (b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return shift == 0 || b != 0; // a trailing zero byte would make the varint non-minimal
+            }
+        }
+
+        return false;
+    }
+
     public static void WriteUInt64(Span<byte> destination, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(destination, value);
 
     public static int CompareKeys(in Ed25519PublicKey a, in Ed25519PublicKey b) => a.AsSpan().SequenceCompareTo(b.AsSpan());

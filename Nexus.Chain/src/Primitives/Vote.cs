@@ -297,7 +297,12 @@ public sealed class DuplicateVoteEvidence
         && VoteA.BlockHash != VoteB.BlockHash && VoteA.Encode().AsSpan().SequenceCompareTo(VoteB.Encode()) < 0
         && VoteA.Verify(chainId) && VoteB.Verify(chainId);
 
+    private static readonly MessageParser<DuplicateVoteEvidenceProto> EvidenceParser = Canonical.Strict(DuplicateVoteEvidenceProto.Parser);
+
     internal DuplicateVoteEvidenceProto ToProto() => new() { VoteA = VoteA.ToProto(), VoteB = VoteB.ToProto() };
+
+    /// <summary>Decodes a canonical DuplicateVoteEvidenceProto (signatures not checked here).</summary>
+    internal static DuplicateVoteEvidence Decode(ReadOnlySpan<byte> data) => FromProto(Canonical.Parse(EvidenceParser, data, 2 * ChainLimits.MaxVoteBytes + 16));
 
     internal static DuplicateVoteEvidence FromProto(DuplicateVoteEvidenceProto proto)
     {

@@ -332,8 +332,8 @@ public sealed partial class NexusNode : IAsyncDisposable
         var counters = new JsonObject
         {
             ["packets_relayed"] = Mesh.Forwarded,
-            ["gossip_round"] = Gossip.Round,
-            ["gossip_neighbours"] = Gossip.Neighbours().Count,
+            ["gossip_round"] = (long)Gossip.Round,
+            ["gossip_neighbours"] = (long)Gossip.Neighbours().Count,
         };
         foreach (var (reason, count) in Gossip.Rejected)
         {

@@ -325,7 +325,10 @@ public sealed partial class MeshGossipService : IDisposable
 
         if (_peers.TryGetValue(id, out var peer))
         {
-            if (peer.Interface != iface && iface.BitrateBitsPerSecond > peer.Interface.BitrateBitsPerSecond)
+            // Move to this interface when it is faster, or when the current one went away (a TCP
+            // client reconnecting through a new server-spawned interface).
+            if (peer.Interface != iface && (iface.BitrateBitsPerSecond > peer.Interface.BitrateBitsPerSecond
+                || !peer.Interface.IsOnline || !_transport.InterfacesSnapshot().Contains(peer.Interface)))
             {
                 var old = peer.Interface;
                 peer.Interface = iface;

@@ -63,6 +63,12 @@ public abstract class MeshInterface : IAsyncDisposable
     /// <summary>An interface access code: when set, outgoing packets are signed and masked and incoming ones must carry a valid code.</summary>
     public Ifac? AccessCode { get; set; }
 
+    /// <summary>Called when the interface (re)connects and can carry packets (set by the transport, which beacons on it at once).</summary>
+    public Action<MeshInterface>? WentOnline { get; set; }
+
+    /// <summary>Subclasses call this when a connection comes up (invokes <see cref="WentOnline"/>).</summary>
+    protected void OnWentOnline() => WentOnline?.Invoke(this);
+
     /// <summary>Called for each received packet (set by the transport).</summary>
     public MeshPacketHandler? PacketReceived { get; set; }
 

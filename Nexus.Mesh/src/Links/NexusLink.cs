@@ -85,6 +85,9 @@ public sealed class NexusLink : IDisposable
 
     internal int HandshakeAttempts { get; set; }
 
+    /// <summary>The initiator's confirmation (64 bytes), sent again when the responder repeats its response.</summary>
+    internal byte[]? SentConfirmation { get; set; }
+
     /// <summary>Seals and sends data to the peer.</summary>
     /// <param name="data">At most <see cref="MaxPayloadSize"/> bytes.</param>
     /// <returns>Whether the packet left on an interface (false when not established or no path).</returns>

@@ -92,7 +92,9 @@ public sealed class NexusLinkManager : IDisposable
     /// <summary>
     /// Dropped link packets and abandoned handshakes by reason: <c>unknown_link</c>, <c>malformed</c>,
     /// <c>handshake_failed</c>, <c>handshake_timeout</c>, <c>pending_limit</c>, <c>rekey_failed</c>,
-    /// <c>rekey_peer_mismatch</c>, <c>rekey_timeout</c>, <c>replayed</c>, <c>too_old</c>, <c>forged</c>.
+    /// <c>rekey_peer_mismatch</c>, <c>rekey_timeout</c>, <c>rekey_collision</c>, <c>not_established</c>
+    /// (data for a link whose confirmation has not arrived; answered with the response again so the
+    /// initiator resends its confirmation), <c>replayed</c>, <c>too_old</c>, <c>forged</c>.
     /// </summary>
     public IReadOnlyDictionary<string, long> Rejected
     {
@@ -240,10 +242,16 @@ public sealed class NexusLinkManager : IDisposable
                         return;
                     }
 
+                    link.SentConfirmation = confirmation.ToArray();
                     Establish(link, session);
                     SendMessage(link.Peer!, Confirmation, linkId, confirmation);
                     return;
                 }
+
+            case Response when link is { IsInitiator: true, State: NexusLinkState.Established, SentConfirmation: { } sent }:
+                // The responder is still waiting: our confirmation was lost. Sending it again reveals nothing new.
+                SendMessage(link.Peer!, Confirmation, linkId, sent);
+                return;
 
             case Confirmation when link is { IsInitiator: false, State: NexusLinkState.Pending, Handshake: not null }:
                 {
@@ -260,6 +268,16 @@ public sealed class NexusLinkManager : IDisposable
 
             case Data when link is { State: NexusLinkState.Established, Session: not null }:
                 ReceiveData(link, linkId, body);
+                return;
+            case Data when link is { IsInitiator: false, State: NexusLinkState.Pending, LastHandshakeMessage: not null }:
+                // The initiator already sends data, so it has our response but its confirmation was lost:
+                // answer with the response again (bounded by the attempts) and it resends the confirmation.
+                Reject("not_established");
+                if (link.HandshakeAttempts < HandshakeAttempts)
+                {
+                    Resend(link);
+                }
+
                 return;
             case RekeyInitiation when link is { State: NexusLinkState.Established }:
                 AcceptRekey(link, body);
@@ -450,16 +468,14 @@ public sealed class NexusLinkManager : IDisposable
 
             message = new byte[1 + LinkHandshake.ConfirmationSizeInBytes];
             message[0] = RekeyConfirmation;
-            if (handshake.ReadResponse(response, message.AsSpan(1), out var session) != HandshakeStatus.Ok || session is null)
+            var status = handshake.ReadResponse(response, message.AsSpan(1), out var session);
+            EndRekeyHandshake(link);
+            if (status != HandshakeStatus.Ok || session is null)
             {
-                handshake.Dispose();
-                link.RekeyHandshake = null;
                 RejectLocked("rekey_failed");
                 return;
             }
 
-            handshake.Dispose();
-            link.RekeyHandshake = null;
             link.NextSession = session; // promoted when the responder acknowledges (or sends under it)
             Remember(link, message, restart: true);
         }
@@ -471,22 +487,19 @@ public sealed class NexusLinkManager : IDisposable
     {
         Span<byte> acknowledgement = stackalloc byte[LinkSession.OverheadInBytes];
         Span<byte> associated = stackalloc byte[17];
-        link.LinkId.WriteTo(associated);
-        associated[16] = RekeyAcknowledgement;
+        WriteAcknowledgementAssociatedData(link.LinkId, associated);
         lock (_gate)
         {
             if (link.RekeyHandshake is { } handshake && !link.IsRekeyInitiator)
             {
-                if (handshake.ReadConfirmation(confirmation, out var session) != HandshakeStatus.Ok || session is null)
+                var status = handshake.ReadConfirmation(confirmation, out var session);
+                EndRekeyHandshake(link);
+                if (status != HandshakeStatus.Ok || session is null)
                 {
-                    handshake.Dispose();
-                    link.RekeyHandshake = null;
                     RejectLocked("rekey_failed");
                     return;
                 }
 
-                handshake.Dispose();
-                link.RekeyHandshake = null;
                 Promote(link, session);
             }
             else if (link.PreviousSession is null)
@@ -505,8 +518,7 @@ public sealed class NexusLinkManager : IDisposable
     private void AcknowledgeRekey(NexusLink link, ReadOnlySpan<byte> body)
     {
         Span<byte> associated = stackalloc byte[17];
-        link.LinkId.WriteTo(associated);
-        associated[16] = RekeyAcknowledgement;
+        WriteAcknowledgementAssociatedData(link.LinkId, associated);
         lock (_gate)
         {
             if (link.NextSession is not { } next)
@@ -522,6 +534,12 @@ public sealed class NexusLinkManager : IDisposable
 
             Promote(link, next);
         }
+    }
+
+    private static void EndRekeyHandshake(NexusLink link)
+    {
+        link.RekeyHandshake?.Dispose();
+        link.RekeyHandshake = null;
     }
 
     private void Promote(NexusLink link, LinkSession session)
@@ -629,8 +647,7 @@ public sealed class NexusLinkManager : IDisposable
             // An unanswered rekey: keep the current session and start over with a fresh handshake when
             // due (at once if the session is still due). The peer, if it did switch, still opens packets
             // under the current session for its grace period, and the fresh rekey replaces both.
-            link.RekeyHandshake?.Dispose();
-            link.RekeyHandshake = null;
+            EndRekeyHandshake(link);
             link.NextSession?.Dispose();
             link.NextSession = null;
             link.LastHandshakeMessage = null;
@@ -648,6 +665,13 @@ public sealed class NexusLinkManager : IDisposable
             link.HandshakeStarted = now;
             link.HandshakeAttempts = 1;
         }
+    }
+
+    /// <summary>The rekey acknowledgement's associated data: link id 16 ‖ 0x08.</summary>
+    private static void WriteAcknowledgementAssociatedData(Hash128 linkId, Span<byte> destination)
+    {
+        linkId.WriteTo(destination);
+        destination[16] = RekeyAcknowledgement;
     }
 
     private static byte[] RekeyPrologueFor(Hash128 linkId)

@@ -119,6 +119,7 @@ public sealed partial class MeshTransport : IDisposable
     {
         ArgumentNullException.ThrowIfNull(iface);
         iface.PacketReceived = ProcessInbound;
+        iface.WentOnline = BeaconOnConnect;
         if (iface is TcpServerInterface server)
         {
             server.InterfaceSpawned += AddInterface;
@@ -131,6 +132,18 @@ public sealed partial class MeshTransport : IDisposable
         }
     }
 
+    // A (re)connected stream interface: beacon at once so the neighbour knows us without waiting an interval.
+    private void BeaconOnConnect(MeshInterface iface)
+    {
+        lock (_gate)
+        {
+            if (!_disposed && _interfaces.Contains(iface))
+            {
+                SendBeacon(iface);
+            }
+        }
+    }
+
     /// <summary>Detaches an interface and drops every path through it.</summary>
     /// <param name="iface">The interface.</param>
     public void RemoveInterface(MeshInterface iface)
@@ -140,6 +153,7 @@ public sealed partial class MeshTransport : IDisposable
         {
             _interfaces.Remove(iface);
             iface.PacketReceived = null;
+            iface.WentOnline = null;
             foreach (var e in Routes.Snapshot())
             {
                 if (e.Interface == iface)

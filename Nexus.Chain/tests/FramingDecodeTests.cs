@@ -1,0 +1,118 @@
+using CsCheck;
+using Nexus.Chain.Protos;
+using Nexus.Crypto;
+
+namespace Nexus.Chain.Tests;
+
+/// <summary>
+/// Blocks, proposals and decided blocks are decoded by walking their protobuf framing (no message
+/// objects, pooled transactions reused): it must accept exactly what the strict Google.Protobuf path
+/// accepts and yield the same block.
+/// </summary>
+public sealed class FramingDecodeTests
+{
+    private static Block BlockWithEvidence()
+    {
+        var genesis = TestChain.Genesis();
+        var state = genesis.CreateState();
+        var (first, _) = BlockExecutor.Propose(state, [TestChain.Transfer(4, 5, 0, 10)], [], null, TestChain.Key(1).PublicKey, genesis.TimeUnixMs + 1000);
+        var commit = TestChain.CommitFor(first, 0, 1, 2);
+        var next = BlockExecutor.Execute(state, first).State!;
+        var evidence = new DuplicateVoteEvidence(
+            Vote.Create(TestChain.Key(3), TestChain.ChainId, VoteType.Prevote, 2, 0, Blake3.Hash("a"u8)),
+            Vote.Create(TestChain.Key(3), TestChain.ChainId, VoteType.Prevote, 2, 0, Blake3.Hash("b"u8)));
+        var (second, _) = BlockExecutor.Propose(next, [TestChain.Transfer(4, 5, 1, 10), TestChain.Transfer(6, 7, 0, 20)], [evidence], commit, TestChain.Key(2).PublicKey, genesis.TimeUnixMs + 2000);
+        Assert.Single(second.Evidence);
+        return second;
+    }
+
+    /// <summary>The reference: strict protobuf parse of the envelope, then every part through its own decoder.</summary>
+    private static Block? Reference(byte[] bytes)
+    {
+        if (!Canonical.TryParse(Canonical.Strict(ConsensusEnvelope.Parser), bytes, ChainLimits.MaxMessageBytes, out var env, out _)) return null;
+        try
+        {
+            BlockProto? proto;
+            if (env!.BodyCase == ConsensusEnvelope.BodyOneofCase.Proposal && env.Proposal.Proposal is not null && env.Proposal.Block is not null)
+            {
+                Proposal.FromProto(env.Proposal.Proposal);
+                proto = env.Proposal.Block;
+            }
+            else if (env.BodyCase == ConsensusEnvelope.BodyOneofCase.Decided && env.Decided.Block is not null && env.Decided.Commit is not null)
+            {
+                Commit.FromProto(env.Decided.Commit);
+                proto = env.Decided.Block;
+            }
+            else
+            {
+                return null;
+            }
+
+            if (proto.Header is null) return null;
+            var txs = proto.Transactions.Select(t => Transaction.Decode(Google.Protobuf.MessageExtensions.ToByteArray(t))).ToArray();
+            var evidence = proto.Evidence.Select(DuplicateVoteEvidence.FromProto).ToArray();
+            return new Block(BlockHeader.FromProto(proto.Header), txs, evidence, proto.LastCommit is null ? null : Commit.FromProto(proto.LastCommit));
+        }
+        catch (ChainFormatException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
+    public void Mutated_proposals_and_decided_blocks_are_accepted_exactly_when_the_protobuf_path_accepts_them()
+    {
+        var block = BlockWithEvidence();
+        var proposal = Proposal.Create(TestChain.Key(2), TestChain.ChainId, block.Height, 0, -1, block.Hash);
+        var encodings = new[] { ConsensusMessage.ForProposal(proposal, block).Encode(), ConsensusMessage.ForDecided(block, block.LastCommit!).Encode() };
+        foreach (var encoded in encodings)
+        {
+            Assert.True(ConsensusMessage.TryDecode(encoded, out var message, out _));
+            Assert.Equal(block.Hash, message!.Block!.Hash);
+            Assert.Equal(block.Encode().ToArray(), message.Block.Encode().ToArray());
+        }
+
+        Gen.Select(Gen.Int[0, 1], Gen.Int[0, 1000], Gen.Byte, Gen.Int[0, 2]).Sample((which, at, value, op) =>
+        {
+            var bytes = encodings[which].ToList();
+            int pos = at % bytes.Count;
+            switch (op)
+            {
+                case 0: bytes[pos] = value; break;
+                case 1: bytes.Insert(pos, value); break;
+                default: bytes.RemoveAt(pos); break;
+            }
+
+            byte[] mutated = [.. bytes];
+            var reference = Reference(mutated);
+            bool ok = ConsensusMessage.TryDecode(mutated, out var message, out var error);
+            Assert.Equal(reference is not null, ok);
+            Assert.Equal(ok, error is null);
+            if (ok)
+            {
+                Assert.Equal(reference!.Hash, message!.Block!.Hash);
+                Assert.Equal(reference.Transactions.Select(t => t.Hash), message.Block.Transactions.Select(t => t.Hash));
+                Assert.Equal(reference.Evidence.Select(e => e.Hash), message.Block.Evidence.Select(e => e.Hash));
+                Assert.Equal(reference.LastCommit?.Hash, message.Block.LastCommit?.Hash);
+            }
+        }, iter: 4000);
+    }
+
+    [Fact]
+    public void A_proposed_block_takes_pooled_transactions_and_decodes_the_rest()
+    {
+        var block = BlockWithEvidence();
+        var pool = new Mempool(TestChain.Genesis().CreateState());
+        var pooled = Transaction.Decode(block.Transactions[0].Encoded.Span);
+        Assert.Equal(AdmissionStatus.Accepted, pool.Add(TestChain.Transfer(4, 5, 0, 10)));
+        Assert.Equal(AdmissionStatus.Accepted, pool.Add(pooled));
+        var encoded = ConsensusMessage.ForProposal(Proposal.Create(TestChain.Key(2), TestChain.ChainId, block.Height, 0, -1, block.Hash), block).Encode();
+
+        Assert.True(ConsensusMessage.TryDecode(encoded, pool, out var message, out _));
+        Assert.Same(pooled, message!.Block!.Transactions[0]);
+        Assert.NotSame(block.Transactions[1], message.Block.Transactions[1]);
+        Assert.Equal(block.Transactions[1].Hash, message.Block.Transactions[1].Hash);
+        Assert.False(message.Block.Transactions[1].IsVerified);
+        Assert.Equal(block.Hash, message.Block.Hash);
+    }
+}
