@@ -142,6 +142,8 @@ public class LinkTransportTests
 
         Assert.Equal(9_700UL, channel.LocalBalance);
         Assert.True(net.B.Node.TryGetChannelWith(net.A.Hash, out var atB) && atB!.LocalBalance == 10_300);
+        Assert.Equal(3UL, channel.UpdateCount); // three dual-signed updates, counted once by each side
+        Assert.Equal(3UL, atB.UpdateCount);
         Assert.True(net.A.Node.Ledger.Contains(record.ComputeHash()));
         Assert.Equal(3UL, net.A.Node.Ledger.GetRecords().Single().FinalSequence);
         Assert.Equal(1, net.A.Transport.LinksOpened); // opened once, on the first message

@@ -822,6 +822,7 @@ public sealed class EconomicsNode : IDisposable
         ApplyTerms(c, m.Terms);
         c.HighestSigned = state.Sequence;
         c.LastUpdate = Now;
+        c.UpdateCount++;
         Persist(c); // write-ahead: the dual-signed state is stored before our signature leaves
         _metrics.ChannelUpdates.Add(1);
         Send(from, ChannelMessage.UpdateAccept(m.Terms, c.Latest));
@@ -855,6 +856,7 @@ public sealed class EconomicsNode : IDisposable
         ApplyTerms(c, m.Terms);
         c.Pending = null;
         c.LastUpdate = Now;
+        c.UpdateCount++;
         Persist(c);
         _metrics.ChannelUpdates.Add(1);
         ProposeNext(c);

@@ -537,7 +537,7 @@ public sealed partial class NexusNode
         long backlog = _work.Reader.Count;
         foreach (var c in Economics.Channels)
         {
-            updates += (long)c.Latest.Sequence;
+            updates += (long)c.UpdateCount; // dual-signed updates completed (sequences burnt by refused proposals do not count)
             unsettled += c.Status == ChannelStatus.Open && c.Latest.Sequence > (c.LastSettlement?.FinalSequence ?? 0) ? 1 : 0;
             backlog += c.HasPendingUpdate ? 1 : 0;
         }
