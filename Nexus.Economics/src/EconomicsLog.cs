@@ -14,4 +14,7 @@ internal static partial class EconomicsLog
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Channel {Channel} with {Peer} is {Status}")]
     public static partial void ChannelStatusChanged(ILogger logger, ChannelId channel, Hash128 peer, ChannelStatus status);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Rejected a settlement gossip item from {Peer}: {Reason}")]
+    public static partial void GossipItemRejected(ILogger logger, Hash128 peer, string reason);
 }

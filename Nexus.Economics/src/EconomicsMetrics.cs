@@ -19,6 +19,11 @@ internal sealed class EconomicsMetrics : IDisposable
         ChannelMessagesDropped = Meter.CreateCounter<long>("nexus.economics.channel.messages.dropped", "{message}", "Channel messages refused, by reason.");
         LotteryPlays = Meter.CreateCounter<long>("nexus.economics.lottery.plays", "{packet}", "Relay lottery plays.");
         LotteryWins = Meter.CreateCounter<long>("nexus.economics.lottery.wins", "{packet}", "Relay lottery wins.");
+        LinkMessagesSent = Meter.CreateCounter<long>("nexus.economics.link.messages.sent", "{message}", "Channel messages sealed onto NEXUS links.");
+        LinkMessagesReceived = Meter.CreateCounter<long>("nexus.economics.link.messages.received", "{message}", "Channel messages received on NEXUS links and queued for delivery.");
+        LinkMessagesDropped = Meter.CreateCounter<long>("nexus.economics.link.messages.dropped", "{message}", "Channel messages refused or dropped by the link transport, by reason.");
+        LinksOpened = Meter.CreateCounter<long>("nexus.economics.link.opened", "{link}", "NEXUS links opened for channel messages (first links and replacements).");
+        GossipRejected = Meter.CreateCounter<long>("nexus.economics.gossip.rejected", "{item}", "Settlement gossip items rejected, by reason.");
     }
 
     public static EconomicsMetrics Shared { get; } = new();
@@ -36,6 +41,19 @@ internal sealed class EconomicsMetrics : IDisposable
     public Counter<long> LotteryPlays { get; }
 
     public Counter<long> LotteryWins { get; }
+
+    public Counter<long> LinkMessagesSent { get; }
+
+    public Counter<long> LinkMessagesReceived { get; }
+
+    public Counter<long> LinkMessagesDropped { get; }
+
+    public Counter<long> LinksOpened { get; }
+
+    public Counter<long> GossipRejected { get; }
+
+    public void LinkMessageDropped(string reason) =>
+        LinkMessagesDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Dropped(SettlementStatus reason) =>
         SettlementsDropped.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));

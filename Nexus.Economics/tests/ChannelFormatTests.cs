@@ -205,14 +205,23 @@ public class ChannelFormatTests
             Channel = Id, LocalSide = ChannelParty.B, Status = ChannelStatus.Closing, Terms = Terms, OpeningBalanceA = 30,
             Latest = state, LastUpdateUnixMilliseconds = 1_700_000_000_000, CloseDeadlineUnixMilliseconds = 1_700_000_100_000,
             HighestSignedSequence = 4, Pending = new PendingUpdate(ChannelUpdateKind.Win, Terms, state.Transfer(ChannelParty.B, 5), claim),
-            LastSettlement = new SettlementRecord(Id, Low, High, 20, 3),
+            LastSettlement = new SettlementRecord(Id, Low, High, 20, 3), UpdateCount = 7,
         };
         var bytes = snapshot.ToArray();
-        Assert.Equal(ChannelSnapshot.SizeInBytes, bytes.Length);
+        Assert.Equal(829, bytes.Length);
+        Assert.Equal(7UL, BitConverter.ToUInt64(bytes, 821));
         Assert.True(ChannelSnapshot.TryRead(bytes, out var back));
         Assert.Equal(snapshot.Pending, back!.Pending);
         Assert.Equal(snapshot with { Pending = back.Pending }, back);
-        bytes[0] = 2;
+
+        // A version-1 snapshot (the first 821 bytes, version byte 1) still loads, with no update count.
+        var v1 = bytes[..ChannelSnapshot.Version1SizeInBytes];
+        v1[0] = 1;
+        Assert.True(ChannelSnapshot.TryRead(v1, out var old));
+        Assert.Equal(snapshot with { Pending = old!.Pending, UpdateCount = 0 }, old);
+        bytes[0] = 1; // a version-1 byte on a version-2 length
+        Assert.False(ChannelSnapshot.TryRead(bytes, out _));
+        bytes[0] = 3;
         Assert.False(ChannelSnapshot.TryRead(bytes, out _));
     }
 

@@ -6,8 +6,9 @@ namespace Nexus.Economics.Tests;
 /// <summary>N economics nodes on one <see cref="InMemoryEconomicsNetwork"/> and one fake clock; every node knows every key.</summary>
 internal sealed class Simulation : IDisposable
 {
-    public Simulation(int count, ulong epochBalance = 1_000_000, int seedBase = 0, string? dataRoot = null)
+    public Simulation(int count, ulong epochBalance = 1_000_000, int seedBase = 0, string? dataRoot = null, bool gossip = true)
     {
+        Gossip = gossip;
         DataRoot = dataRoot;
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
         Keys = [.. Enumerable.Range(0, count).Select(i => Fixtures.Key(seedBase + i + 1))];
@@ -58,6 +59,9 @@ internal sealed class Simulation : IDisposable
 
     public string? DataRoot { get; }
 
+    /// <summary>Whether nodes flood settlements over <see cref="Network"/> (false: the caller sets their gossip).</summary>
+    public bool Gossip { get; }
+
     public int[] Generations { get; }
 
     /// <summary>
@@ -99,7 +103,7 @@ internal sealed class Simulation : IDisposable
             cache.Learn(Hashes[j], Keys[j].PublicKey);
         }
 
-        Nodes[i] = new EconomicsNode(Keys[i], Hashes[i], Network.CreateTransport(Hashes[i]), Network.CreateGossip(Hashes[i]), Options,
+        Nodes[i] = new EconomicsNode(Keys[i], Hashes[i], Network.CreateTransport(Hashes[i]), Gossip ? Network.CreateGossip(Hashes[i]) : null, Options,
             ChannelStores[i], LedgerStores[i], cache, EpochBalances, Time);
         Network.Attach(Nodes[i]);
         return Nodes[i];

@@ -50,6 +50,50 @@ public sealed class TwoNodeTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_nodes_become_gossip_neighbours_and_carry_a_registered_topic()
+    {
+        int portA = FreePort();
+        var a = new NodeOptions
+        {
+            DataDirectory = Path.Combine(_dir.FullName, "a"),
+            Interfaces = [new NodeInterfaceOptions { Kind = NodeInterfaceKind.TcpServer, Endpoint = new IPEndPoint(IPAddress.Loopback, portA) }],
+        };
+        var b = new NodeOptions
+        {
+            DataDirectory = Path.Combine(_dir.FullName, "b"),
+            Interfaces = [new NodeInterfaceOptions { Kind = NodeInterfaceKind.TcpClient, Endpoint = new IPEndPoint(IPAddress.Loopback, portA) }],
+        };
+        await using var nodeA = await NexusNode.StartAsync(a);
+        await using var nodeB = await NexusNode.StartAsync(b);
+        var storeA = new Nexus.Mesh.Gossip.GossipStore(42, "test", Nexus.Mesh.Gossip.GossipTier.Critical);
+        var storeB = new Nexus.Mesh.Gossip.GossipStore(42, "test", Nexus.Mesh.Gossip.GossipTier.Critical);
+        nodeA.Gossip.AddTopic(storeA);
+        nodeB.Gossip.AddTopic(storeB);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (Counter(nodeA, "gossip_neighbours") != 1 || Counter(nodeB, "gossip_neighbours") != 1)
+        {
+            await Task.Delay(100, timeout.Token);
+        }
+
+        Assert.Equal(nodeB.Mesh.TransportId, nodeA.Gossip.Neighbours().Single().Id);
+        byte[] key = [1, 2, 3];
+        storeA.Set(new Nexus.Mesh.Gossip.GossipItem(key, 7, "settlement"u8.ToArray()));
+        nodeA.Gossip.Publish(storeA, key);
+        while (!storeB.TryGet(key, out _))
+        {
+            await Task.Delay(100, timeout.Token);
+        }
+
+        Assert.True(storeB.TryGet(key, out var item));
+        Assert.Equal("settlement"u8.ToArray(), item.Value.ToArray());
+        Assert.Equal(7UL, item.Version);
+    }
+
+    private static long Counter(NexusNode node, string name) =>
+        node.GetStatus()["counters"]![name]?.GetValue<long>() ?? -1;
+
+    [Fact]
     public async Task A_port_in_use_is_a_one_line_start_error()
     {
         using var squatter = new TcpListener(IPAddress.Loopback, 0);

@@ -6,7 +6,7 @@ public class LinkTests
 {
     private sealed class Pair : IDisposable
     {
-        public Pair(bool lora)
+        public Pair(bool lora, Nexus.Crypto.LinkRekeyPolicy? rekeyPolicy = null)
         {
             Sim.Add("X", 0, 1);
             Sim.Add("R", 0, 2);
@@ -31,8 +31,8 @@ public class LinkTests
                     y.ProcessInbound(src, p);
                 }
             };
-            X = new NexusLinkManager(Sim.Nodes["X"].Transport, Sim.Nodes["X"].Identity, Sim.Time);
-            Y = new NexusLinkManager(y, Sim.Nodes["Y"].Identity, Sim.Time);
+            X = new NexusLinkManager(Sim.Nodes["X"].Transport, Sim.Nodes["X"].Identity, Sim.Time, rekeyPolicy);
+            Y = new NexusLinkManager(y, Sim.Nodes["Y"].Identity, Sim.Time, rekeyPolicy);
             Y.DataReceived = (_, d) => AtY.Add(d.ToArray());
             X.DataReceived = (_, d) => AtX.Add(d.ToArray());
             X.Announce();
@@ -53,11 +53,32 @@ public class LinkTests
 
         public bool Hold { get; set; }
 
+        public int Delivered { get; set; }
+
         public List<byte[]> LinkPackets() => Captured.Where(p => Packet.Parse(p).Header.DestinationHash == Y.Destination.Hash).ToList();
 
         public List<byte[]> AtY { get; } = [];
 
         public List<byte[]> AtX { get; } = [];
+
+        /// <summary>Delivers a handshake initiation (type 1 or 5) for <paramref name="linkId"/> straight to Y's transport.</summary>
+        public void InjectAtY(byte type, Nexus.Crypto.Hash128 linkId, Nexus.Crypto.LinkHandshake initiator)
+        {
+            var data = new byte[17 + Nexus.Crypto.LinkHandshake.InitiationSizeInBytes];
+            data[0] = type;
+            linkId.WriteTo(data.AsSpan(1));
+            initiator.WriteInitiation(data.AsSpan(17));
+            var packet = PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Single, Y.Destination.Hash, PacketContext.None), data);
+            Sim.Nodes["Y"].Transport.ProcessInbound(YInterface, packet);
+        }
+
+        /// <summary>Sends <paramref name="text"/> on <paramref name="link"/> and asserts it is the latest message Y received.</summary>
+        public void AssertDeliveredToY(NexusLink link, string text)
+        {
+            Assert.True(link.Send(Encoding.ASCII.GetBytes(text)));
+            Sim.Run(TimeSpan.FromSeconds(1));
+            Assert.Equal(text, Encoding.ASCII.GetString(AtY[^1]));
+        }
 
         public NexusLink Open()
         {
@@ -183,5 +204,145 @@ public class LinkTests
         pair.Sim.Run(TimeSpan.FromSeconds(10));
         Assert.NotEqual(NexusLinkState.Established, link.State);
         Assert.Equal(0, pair.Y.EstablishedCount);
+    }
+    [Fact]
+    public void A_link_rekeys_by_itself_when_its_byte_limit_is_reached_and_loses_no_data()
+    {
+        using var pair = new Pair(lora: false, new Nexus.Crypto.LinkRekeyPolicy(TimeSpan.FromHours(1), 4_000));
+        var link = pair.Open();
+        Assert.Equal(NexusLinkState.Established, link.State);
+        NexusLink? atY = null;
+        pair.Y.DataReceived = (l, d) =>
+        {
+            atY = l;
+            pair.AtY.Add(d.ToArray());
+        };
+        var firstSession = link.Session;
+        for (var i = 0; i < 40; i++)
+        {
+            var message = new byte[400];
+            message[0] = (byte)i;
+            Assert.True(link.Send(message));
+            pair.Sim.Run(TimeSpan.FromMilliseconds(500));
+            if (atY is not null)
+            {
+                Assert.True(atY.Send(message));
+                pair.Sim.Run(TimeSpan.FromMilliseconds(500));
+            }
+        }
+
+        pair.Sim.Run(TimeSpan.FromSeconds(5));
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => (byte)i), pair.AtY.Select(m => m[0]));
+        Assert.Equal(40, pair.AtX.Count); // Y answers every delivery
+        Assert.True(link.Rekeys >= 3, $"initiator rekeyed {link.Rekeys} times");
+        Assert.Equal(link.Rekeys, atY!.Rekeys);
+        Assert.NotSame(firstSession, link.Session);
+        Assert.Equal(NexusLinkState.Established, link.State);
+        Assert.False(pair.Y.Rejected.ContainsKey("forged"));
+        Assert.False(pair.X.Rejected.ContainsKey("forged"));
+    }
+
+    [Fact]
+    public void An_idle_link_rekeys_when_its_interval_elapses_even_if_the_first_rekey_messages_are_lost()
+    {
+        using var pair = new Pair(lora: false, new Nexus.Crypto.LinkRekeyPolicy(TimeSpan.FromMinutes(10), 1_000_000));
+        var link = pair.Open();
+        NexusLink atY = null!;
+        pair.Y.LinkEstablished = l => atY = l;
+        Assert.True(link.Send("hello"u8));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Single(pair.AtY);
+        for (var minute = 0; minute < 9; minute++)
+        {
+            pair.Y.Announce(); // as a node re-announces, so the path to nexus.link stays fresh
+            pair.Sim.Run(TimeSpan.FromMinutes(1));
+        }
+
+        pair.Sim.Run(TimeSpan.FromSeconds(40)); // the session is ≈ 9 min 51 s old
+        Assert.Equal(0, link.Rekeys);
+
+        pair.Hold = true; // the first rekey initiation (due at 10 min) never reaches Y
+        pair.Sim.Run(TimeSpan.FromSeconds(14));
+        Assert.Equal(0, link.Rekeys);
+        Assert.Contains(pair.LinkPackets(), p => Packet.Parse(p).Data[0] == 5);
+        pair.Hold = false;
+        pair.Sim.Run(TimeSpan.FromSeconds(40)); // retransmitted after the handshake timeout
+        Assert.Equal(1, link.Rekeys);
+        pair.AssertDeliveredToY(link, "after");
+    }
+
+    [Fact]
+    public void Only_the_authenticated_peer_can_rekey_a_link()
+    {
+        using var pair = new Pair(lora: false);
+        var link = pair.Open();
+        using var intruder = Nexus.Crypto.NodeIdentity.Generate();
+        using var handshake = Nexus.Crypto.LinkHandshake.CreateInitiator(intruder, [.. "nexus-mesh-rekey"u8, .. link.LinkId.AsSpan()], IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity).AsSpan());
+        pair.InjectAtY(5, link.LinkId, handshake);
+        pair.Sim.Run(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, pair.Y.Rejected["rekey_peer_mismatch"]);
+        Assert.Equal(0, link.Rekeys);
+        pair.AssertDeliveredToY(link, "still");
+    }
+
+    [Fact]
+    public void Pending_handshakes_are_bounded_expire_and_lost_initiations_are_retransmitted()
+    {
+        using var pair = new Pair(lora: false);
+        for (var i = 0; i < 100; i++)
+        {
+            using var stranger = Nexus.Crypto.NodeIdentity.Generate();
+            using var handshake = Nexus.Crypto.LinkHandshake.CreateInitiator(stranger, "nexus-mesh"u8);
+            pair.InjectAtY(1, new Nexus.Crypto.Hash128(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)), handshake);
+        }
+
+        Assert.Equal(36, pair.Y.Rejected["pending_limit"]);
+
+        // While the table is full a genuine initiation is refused too; once the strangers' handshakes
+        // expire (3 × 15 s), a retransmitted initiation gets through (X allows itself 5 attempts).
+        pair.X.HandshakeAttempts = 5;
+        var link = pair.X.Open(IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity));
+        pair.Sim.Run(TimeSpan.FromSeconds(5));
+        Assert.Equal(NexusLinkState.Pending, link.State);
+        Assert.Equal(37, pair.Y.Rejected["pending_limit"]);
+        pair.Sim.Run(TimeSpan.FromSeconds(70));
+        Assert.Equal(64, pair.Y.Rejected["handshake_timeout"]);
+        Assert.Equal(NexusLinkState.Established, link.State);
+    }
+
+    [Fact]
+    public void An_initiator_gives_up_after_its_attempts_and_closes_the_link()
+    {
+        using var pair = new Pair(lora: false);
+        pair.Hold = true;
+        var link = pair.X.Open(IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity));
+        pair.Sim.Run(TimeSpan.FromSeconds(60));
+        Assert.Equal(3, pair.LinkPackets().Count(p => Packet.Parse(p).Data[0] == 1));
+        Assert.Equal(NexusLinkState.Closed, link.State);
+        Assert.Equal(1, pair.X.Rejected["handshake_timeout"]);
+    }
+    [Fact]
+    public void A_lost_confirmation_is_recovered_when_the_initiator_starts_sending()
+    {
+        using var pair = new Pair(lora: false);
+        var y = pair.Sim.Nodes["Y"].Transport;
+        pair.Hold = true;
+        var link = pair.X.Open(IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        y.ProcessInbound(pair.YInterface, pair.LinkPackets().Single(p => Packet.Parse(p).Data[0] == 1)); // the initiation gets through
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal(NexusLinkState.Established, link.State); // X has the response; its confirmation is held back
+        Assert.Contains(pair.LinkPackets(), p => Packet.Parse(p).Data[0] == 3);
+        Assert.Equal(0, pair.Y.EstablishedCount);
+
+        pair.Hold = false;
+        Assert.True(link.Send("lost"u8)); // Y cannot open it yet: it answers with its response again
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, pair.Y.Rejected["not_established"]);
+        Assert.Equal(1, pair.Y.EstablishedCount); // X resent the confirmation
+
+        Assert.True(link.Send("again"u8));
+        pair.Sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal("again", Encoding.ASCII.GetString(Assert.Single(pair.AtY)));
     }
 }

@@ -32,6 +32,14 @@ internal sealed class Sim : IDisposable
         return (x, y);
     }
 
+    /// <summary>Attaches one end of a new in-memory pair (1 ms) to <paramref name="transport"/>; the other end is left free for the test.</summary>
+    public (InMemoryInterface Attached, InMemoryInterface Far) Wire(MeshTransport transport, string name)
+    {
+        var (attached, far) = InMemoryInterface.CreatePair(name, name + "'", Time, TimeSpan.FromMilliseconds(1));
+        transport.AddInterface(attached);
+        return (attached, far);
+    }
+
     public (SimulatedLoRaInterface, SimulatedLoRaInterface) LoRa(string a, string b)
     {
         var channel = new SimulatedLoRaChannel(Time, new LoRaModulation(7, 125_000, 5), seed: 7);
@@ -196,8 +204,7 @@ public class TransportTests
         using var sim = new Sim();
         sim.Add("A", 0, 1);
         var a = sim.Nodes["A"].Transport;
-        var (x, _) = InMemoryInterface.CreatePair("x", "y", sim.Time, TimeSpan.FromMilliseconds(1));
-        a.AddInterface(x);
+        var (x, _) = sim.Wire(a, "x");
         var vectors = TestVectors.Json("reticulum/announces.json").RootElement.GetProperty("vectors");
         foreach (var v in vectors.EnumerateArray())
         {
@@ -208,14 +215,86 @@ public class TransportTests
         Assert.Equal(1, a.Drops["malformed_announce"]);
         Assert.True(a.Routes.DestinationCount >= 10);
 
+        var (z, w) = sim.Wire(a, "z");
+        var heard = new List<Hash128>();
+        w.PacketReceived = (_, packet) =>
+        {
+            if (Packet.TryParse(packet, out var p) && p.Header.PacketType == PacketType.Announce)
+            {
+                heard.Add(p.Header.DestinationHash);
+            }
+        };
         using var id = NodeIdentity.Generate();
         var raw = AnnounceBuilder.Build(id, "far.away", AnnounceBuilder.NewRandomHash(sim.Time), [], []);
         raw[1] = 127; // arrives with hops 128 after increment
-        var before = x.PacketsSent;
+        var limited = Packet.Parse(raw).Header.DestinationHash;
         a.ProcessInbound(x, raw);
         sim.Run(TimeSpan.FromSeconds(10));
-        Assert.True(a.Routes.Contains(Packet.Parse(raw).Header.DestinationHash));
-        Assert.Equal(before, x.PacketsSent - (x.PacketsSent - before)); // no rebroadcast to count beyond beacons
+        Assert.True(a.Routes.Contains(limited));
+        Assert.DoesNotContain(limited, heard); // learned, but not rebroadcast beyond the hop limit
+
+        // Control: the same kind of announce within the hop limit is rebroadcast on the other interface.
+        using var near = NodeIdentity.Generate();
+        var fresh = AnnounceBuilder.Build(near, "far.away", AnnounceBuilder.NewRandomHash(sim.Time), [], []);
+        fresh[1] = 4;
+        a.ProcessInbound(x, fresh);
+        sim.Run(TimeSpan.FromSeconds(10));
+        Assert.Contains(Packet.Parse(fresh).Header.DestinationHash, heard);
+    }
+
+    [Fact]
+    public void Disposing_with_rebroadcasts_pending_cancels_them()
+    {
+        using var sim = new Sim();
+        var identity = NodeIdentity.Generate();
+        var transport = new MeshTransport(identity, new MeshTransportOptions(), sim.Time);
+        var (x, _) = sim.Wire(transport, "x");
+        var (z, w) = sim.Wire(transport, "z");
+        var announcesHeard = 0;
+        w.PacketReceived = (_, packet) => announcesHeard += Packet.TryParse(packet, out var p) && p.Header.PacketType == PacketType.Announce ? 1 : 0;
+        using var far = NodeIdentity.Generate();
+        transport.ProcessInbound(x, AnnounceBuilder.Build(far, "far.away", AnnounceBuilder.NewRandomHash(sim.Time), [], []));
+        transport.Dispose();
+        identity.Dispose(); // the owner may release the identity right after the transport
+        sim.Time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(0, announcesHeard);
+    }
+
+    [Fact]
+    public void Copies_of_a_validated_announce_skip_the_signature_check_but_a_reinterpreted_copy_is_checked()
+    {
+        using var sim = new Sim();
+        sim.Add("A", 0, 1);
+        var a = sim.Nodes["A"].Transport;
+        var (x, _) = sim.Wire(a, "x");
+        var (z, _) = sim.Wire(a, "z");
+        using var far = NodeIdentity.Generate();
+        var raw = AnnounceBuilder.Build(far, "far.away", AnnounceBuilder.NewRandomHash(sim.Time), new byte[32], new byte[40]);
+        var parsed = Packet.Parse(raw);
+        a.ProcessInbound(x, raw);
+        Assert.Equal(1, a.AnnounceSignatureChecks);
+        Assert.True(a.Routes.Contains(parsed.Header.DestinationHash));
+
+        // The same announce relayed by another transport node (HEADER_2, more hops) on another interface: same packet hash.
+        var relayed = PacketWriter.ToArray(parsed.Header.WithTransport(new Hash128(Enumerable.Repeat((byte)5, 16).ToArray())).WithHops(3), parsed.Data);
+        a.ProcessInbound(z, relayed);
+        Assert.Equal(1, a.AnnounceSignatureChecks);
+
+        // The same bytes with the context flag flipped: the packet hash is unchanged, but the body is read
+        // with(out) a ratchet, so the signed data differs: it must be verified again, and fails.
+        var flipped = (byte[])raw.Clone();
+        flipped[0] ^= 0x20;
+        var invalidBefore = a.Drops.GetValueOrDefault("invalid_announce");
+        a.ProcessInbound(z, flipped);
+        Assert.Equal(2, a.AnnounceSignatureChecks);
+        Assert.Equal(invalidBefore + 1, a.Drops.GetValueOrDefault("invalid_announce"));
+
+        // A tampered copy (one app-data byte changed) has another packet hash and is rejected.
+        var tampered = (byte[])raw.Clone();
+        tampered[^1] ^= 1;
+        a.ProcessInbound(z, tampered);
+        Assert.Equal(3, a.AnnounceSignatureChecks);
+        Assert.Equal(invalidBefore + 2, a.Drops.GetValueOrDefault("invalid_announce"));
     }
 
     [Fact]

@@ -164,6 +164,112 @@ public class ChannelUpdateBenchmarks
     }
 }
 
+/// <summary>
+/// Dual-signed channel updates carried by <see cref="LinkChannelTransport"/> over a NEXUS link between two
+/// mesh transports (in-memory interfaces, virtual clock): per update the payment request and the accept
+/// each go through the mesh packet path and ChaCha20-Poly1305 sealing and opening, on top of the
+/// signatures and stores of <see cref="ChannelUpdateBenchmarks"/>.
+/// </summary>
+[MemoryDiagnoser]
+public class ChannelUpdateOverLinkBenchmarks
+{
+    private const int Updates = 200;
+    private static readonly TimeSpan Hop = TimeSpan.FromMilliseconds(1);
+    private readonly Nexus.Mesh.Simulation.SimulationClock _clock = new();
+    private readonly List<IDisposable> _owned = [];
+    private EconomicsNode _payer = null!;
+    private LinkChannelTransport _payerLinks = null!;
+    private LinkChannelTransport _payeeLinks = null!;
+    private PaymentChannel _channel = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var (payer, payerLinks, payerIdentity) = Node("payer");
+        var (payee, payeeLinks, payeeIdentity) = Node("payee");
+        var (a, b) = Nexus.Mesh.InMemoryInterface.CreatePair("payer-payee", "payee-payer", _clock, Hop, 1_000_000_000);
+        _payer = payer;
+        _payerLinks = payerLinks;
+        _payeeLinks = payeeLinks;
+        Transport(payerLinks).AddInterface(a);
+        Transport(payeeLinks).AddInterface(b);
+        a.StartAsync().AsTask().GetAwaiter().GetResult();
+        b.StartAsync().AsTask().GetAwaiter().GetResult();
+        payerLinks.Links.Announce();
+        payeeLinks.Links.Announce();
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        var payeeKey = Nexus.Mesh.IdentityPublicKey.FromIdentity(payeeIdentity);
+        payerLinks.LearnIdentity(payeeKey);
+        payer.Keys.Learn(payeeKey.Hash, payeeKey.SigningKey);
+        _channel = payer.OpenChannelAsync(payeeKey.Hash, ulong.MaxValue / 2, 0, new ChannelTerms(WinProbability.FromOdds(100), 5)).AsTask().GetAwaiter().GetResult();
+        for (int i = 0; i < 200 && _channel.Status != ChannelStatus.Open; i++)
+        {
+            Step().AsTask().GetAwaiter().GetResult();
+        }
+
+        if (_channel.Status != ChannelStatus.Open)
+        {
+            throw new InvalidOperationException("The channel did not open over the link.");
+        }
+
+        _ = payee;
+        _ = payerIdentity;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        for (int i = _owned.Count - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
+        }
+    }
+
+    /// <summary>One payment over the link: UpdateRequest and UpdateAccept, each one link packet.</summary>
+    [Benchmark(OperationsPerInvoke = Updates)]
+    public async Task<int> Payment_update_round_trip_over_a_link()
+    {
+        int steps = 0;
+        for (int i = 0; i < Updates; i++)
+        {
+            await _payer.PayAsync(_channel.Id, 1);
+            while (_channel.HasPendingUpdate)
+            {
+                await Step();
+                steps++;
+            }
+        }
+
+        return steps;
+    }
+
+    private async ValueTask Step()
+    {
+        _clock.Advance(Hop);
+        await _payeeLinks.DeliverPendingAsync();
+        await _payerLinks.DeliverPendingAsync();
+    }
+
+    private readonly Dictionary<LinkChannelTransport, Nexus.Mesh.MeshTransport> _transports = [];
+
+    private Nexus.Mesh.MeshTransport Transport(LinkChannelTransport links) => _transports[links];
+
+    private (EconomicsNode Node, LinkChannelTransport Links, NodeIdentity Identity) Node(string name)
+    {
+        var identity = NodeIdentity.Generate();
+        var mesh = new Nexus.Mesh.MeshTransport(identity, new Nexus.Mesh.MeshTransportOptions { Seed = name.Length }, _clock);
+        var manager = new Nexus.Mesh.NexusLinkManager(mesh, identity, _clock);
+        var hash = new Hash128(identity.Hash);
+        var keys = new ChannelKeyCache();
+        var links = new LinkChannelTransport(manager, hash, keys: keys, timeProvider: _clock);
+        var node = new EconomicsNode(identity.SigningKey, hash, links, null, new EconomicsOptions { MaxResponderDepositMicroNxs = ulong.MaxValue }, keys: keys, timeProvider: _clock);
+        links.Attach(node);
+        _transports[links] = mesh;
+        _owned.AddRange([identity, mesh, manager, links, node]);
+        return (node, links, identity);
+    }
+}
+
 /// <summary>The relay lottery: plays (ECVRF prove) and the payer's claim checks (ECVRF verify + win test).</summary>
 [MemoryDiagnoser]
 public class LotteryBenchmarks

@@ -248,7 +248,7 @@ internal static class ChainDevnet
     public static Command Create(TextWriter output, TextWriter error)
     {
         var validators = new Option<int>("--validators", "-n") { Description = "How many validators (1-16).", DefaultValueFactory = _ => 4 };
-        var basePort = new Option<int>("--base-port") { Description = "Validator i listens on base+i and serves JSON-RPC on base+100+i (127.0.0.1).", DefaultValueFactory = _ => 26600 };
+        var basePort = new Option<int>("--base-port") { Description = "Validator i listens on base+i and serves JSON-RPC on base+100+i (127.0.0.1).", DefaultValueFactory = _ => DefaultBasePort };
         var blocks = new Option<ulong?>("--blocks") { Description = "Stop once every validator has finalized this height (default: run until Ctrl+C)." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds allowed to reach the first table.", DefaultValueFactory = _ => 120 };
         var dataDir = new Option<DirectoryInfo>("--data-dir", "-d") { Description = "Where the validators keep their data (default: a new temporary directory, removed afterwards)." };
@@ -260,15 +260,9 @@ internal static class ChainDevnet
         {
             int n = parse.GetValue(validators);
             int port = parse.GetValue(basePort);
-            if (n is < 1 or > 16)
+            if (Validate(n, port) is { } invalid)
             {
-                error.WriteLine("nexus devnet-chain: --validators must be from 1 to 16.");
-                return NexusCli.Failed;
-            }
-
-            if (port is < 1024 || port + 100 + n > 65535)
-            {
-                error.WriteLine("nexus devnet-chain: --base-port must leave room for every validator and RPC port between 1024 and 65535.");
+                error.WriteLine($"nexus devnet-chain: {invalid}");
                 return NexusCli.Failed;
             }
 
@@ -277,7 +271,16 @@ internal static class ChainDevnet
         return command;
     }
 
-    private static async Task<int> RunAsync(int count, int basePort, ulong? stopAt, TimeSpan timeout, string? dataDir, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>Validator i's chain port is base+i; its JSON-RPC port base+100+i.</summary>
+    public const int DefaultBasePort = 26600;
+
+    /// <summary>Checks the validator count and base port; null when both are usable, else the one-line problem.</summary>
+    public static string? Validate(int validators, int basePort) =>
+        validators is < 1 or > 16 ? "--validators must be from 1 to 16."
+        : basePort is < 1024 || basePort + 100 + validators > 65535 ? "--base-port must leave room for every validator and RPC port between 1024 and 65535."
+        : null;
+
+    public static async Task<int> RunAsync(int count, int basePort, ulong? stopAt, TimeSpan timeout, string? dataDir, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         bool ownsRoot = dataDir is null;
         string root = dataDir ?? Directory.CreateTempSubdirectory("nexus-devnet-chain-").FullName;

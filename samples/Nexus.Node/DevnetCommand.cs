@@ -26,12 +26,34 @@ internal static class DevnetCommand
         var packets = new Option<int>("--packets") { Description = "Packets each node sends to the others.", DefaultValueFactory = _ => 300 };
         var timeout = new Option<int>("--timeout") { Description = "Seconds allowed for each phase.", DefaultValueFactory = _ => 120 };
         var dataDir = new Option<DirectoryInfo>("--data-dir", "-d") { Description = "Where the nodes keep their data (default: a new temporary directory, removed afterwards)." };
-        var command = new Command("devnet", "Run a local network of nodes on loopback and show routing, lottery wins, channel updates and settled balances.")
+        var chain = new Option<bool>("--chain") { Description = "Run a Nexus.Chain network of validators instead (see --validators, --blocks)." };
+        var validators = new Option<int>("--validators") { Description = "With --chain: how many validators (1-16).", DefaultValueFactory = _ => 4 };
+        var blocks = new Option<ulong?>("--blocks") { Description = "With --chain: stop once every validator has finalized this height (default: run until Ctrl+C)." };
+        var command = new Command("devnet", "Run a local network of nodes on loopback and show routing, lottery wins, channel updates and settled balances; with --chain, a network of chain validators.")
         {
-            nodes, topology, basePort, packets, timeout, dataDir,
+            nodes, topology, basePort, packets, timeout, dataDir, chain, validators, blocks,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(chain))
+            {
+                int n = parse.GetValue(validators);
+                int port = parse.GetResult(basePort) is { Implicit: false } ? parse.GetValue(basePort) : ChainDevnet.DefaultBasePort;
+                if (ChainDevnet.Validate(n, port) is { } invalid)
+                {
+                    error.WriteLine($"nexus devnet --chain: {invalid}");
+                    return NexusCli.Failed;
+                }
+
+                return await ChainDevnet.RunAsync(n, port, parse.GetValue(blocks), TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(dataDir)?.FullName, output, error, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (parse.GetResult(validators) is { Implicit: false } || parse.GetResult(blocks) is { Implicit: false })
+            {
+                error.WriteLine("nexus devnet: --validators and --blocks need --chain.");
+                return NexusCli.Failed;
+            }
+
             var settings = new DevnetSettings(
                 parse.GetValue(nodes), parse.GetValue(topology) ?? "line", parse.GetValue(basePort), parse.GetValue(packets),
                 TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(dataDir)?.FullName);

@@ -5,7 +5,7 @@ using Nexus.Crypto;
 
 namespace Nexus.Node.Tests;
 
-/// <summary><c>nexus wallet</c> and <c>nexus devnet-chain</c> against real ChainNodes on 127.0.0.1.</summary>
+/// <summary><c>nexus wallet</c> and <c>nexus devnet --chain</c> against real ChainNodes on 127.0.0.1.</summary>
 public sealed class ChainCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("nx-chain-cli-").FullName;
@@ -87,13 +87,22 @@ public sealed class ChainCommandTests : IDisposable
         node.Start();
         string rpc = $"http://127.0.0.1:{rpcPort}/";
 
-        // The chain id comes from block 1 over JSON-RPC: wait for it (polling real sockets; no duration asserted).
+        // The chain id comes from block 1 over JSON-RPC: wait for its commit (the deadline only bounds a hang).
         using var recipient = IdentityFile.Load(target);
-        for (int i = 0; i < 600 && node.Store.Height < 1; i++) await Task.Delay(50);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await node.WaitForHeightAsync(1, deadline.Token);
+        var credited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.BlockCommitted += _ =>
+        {
+            if (node.Store.State.Accounts.Get(recipient.SigningKey.PublicKey).Balance != 0)
+            {
+                credited.TrySetResult();
+            }
+        };
         var sent = Run("wallet", "send", "--wallet", funded, "--to", target, "--amount", "1234", "--fee", "6", "--rpc", rpc);
         Assert.True(sent.Code == 0, sent.Err);
         Assert.StartsWith("Sent ", sent.Out, StringComparison.Ordinal);
-        for (int i = 0; i < 600 && node.Store.State.Accounts.Get(recipient.SigningKey.PublicKey).Balance == 0; i++) await Task.Delay(50);
+        await credited.Task.WaitAsync(deadline.Token);
 
         var balance = Run("wallet", "balance", target, "--rpc", rpc);
         Assert.Equal(0, balance.Code);
@@ -110,7 +119,7 @@ public sealed class ChainCommandTests : IDisposable
     public void Devnet_chain_runs_validators_that_finalize_blocks_and_leaves_a_genesis_and_faucet_wallet()
     {
         string dir = Path.Combine(_dir, "devnet");
-        var (code, output, error) = Run("devnet-chain", "--validators", "3", "--blocks", "2", "--base-port", (20000 + Random.Shared.Next(20000)).ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir);
+        var (code, output, error) = Run("devnet", "--chain", "--validators", "3", "--blocks", "2", "--base-port", (20000 + Random.Shared.Next(20000)).ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir);
         Assert.True(code == 0, error + output);
         Assert.Contains("3 validators", output, StringComparison.Ordinal);
         var genesis = Genesis.FromJson(File.ReadAllText(Path.Combine(dir, "genesis.json")));
@@ -121,5 +130,13 @@ public sealed class ChainCommandTests : IDisposable
         Assert.True(store.Height >= 2);
 
         Assert.Equal(1, Run("devnet-chain", "--validators", "0").Code);
+        var invalid = Run("devnet", "--chain", "--validators", "17");
+        Assert.Equal(1, invalid.Code);
+        Assert.Equal("nexus devnet --chain: --validators must be from 1 to 16.", invalid.Err.Trim());
+        var withoutChain = Run("devnet", "--validators", "3");
+        Assert.Equal(1, withoutChain.Code);
+        Assert.Equal("nexus devnet: --validators and --blocks need --chain.", withoutChain.Err.Trim());
+        var meshDevnet = Run("devnet", "--nodes", "1"); // the mesh devnet's own checks run, untouched by the chain options' defaults
+        Assert.Equal("nexus devnet: --nodes must be from 2 to 32.", meshDevnet.Err.Trim());
     }
 }

@@ -54,6 +54,9 @@ public sealed class PaymentChannel
     /// <summary>End of the dispute window while <see cref="ChannelStatus.Closing"/>; null otherwise.</summary>
     public DateTimeOffset? CloseDeadline { get; internal set; }
 
+    /// <summary>Dual-signed updates (wins, payments, terms) completed on this channel since it opened, counted once by this side; the opening state is not one. Persisted.</summary>
+    public ulong UpdateCount { get; internal set; }
+
     /// <summary>This node's balance in the latest state, μNXS.</summary>
     public ulong LocalBalance => Latest.BalanceOf(LocalSide);
 
@@ -90,6 +93,7 @@ public sealed class PaymentChannel
         HighestSigned = snapshot.HighestSignedSequence;
         Pending = snapshot.Pending;
         OpenNonce = snapshot.OpenNonce;
+        UpdateCount = snapshot.UpdateCount;
     }
 
     internal ChannelSnapshot ToSnapshot() => new()
@@ -106,6 +110,7 @@ public sealed class PaymentChannel
         Pending = Pending,
         LastSettlement = LastSettlement,
         OpenNonce = OpenNonce,
+        UpdateCount = UpdateCount,
     };
 
     /// <summary>Something this side wants to propose once no other proposal is in flight.</summary>

@@ -26,7 +26,7 @@ public sealed class EconomicsNode : IDisposable
 {
     private readonly Ed25519PrivateKey _key;
     private readonly IChannelMessageTransport _transport;
-    private readonly ISettlementGossip _gossip;
+    private ISettlementGossip? _gossip;
     private readonly IChannelStore _channelStore;
     private readonly EconomicsOptions _options;
     private readonly TimeProvider _time;
@@ -43,7 +43,7 @@ public sealed class EconomicsNode : IDisposable
     /// <param name="signingKey">The node's Ed25519 identity key (signs states and settlements, proves lottery wins); not disposed by the node.</param>
     /// <param name="localHash">The node's 16-byte destination hash, as named in channels.</param>
     /// <param name="transport">Sends channel messages to neighbours.</param>
-    /// <param name="gossip">Publishes settlements.</param>
+    /// <param name="gossip">Publishes settlements; null until <see cref="UseGossip"/> sets one (a <see cref="SettlementGossipTopic"/> is built over this node's <see cref="Validator"/>, so it comes after the node). Records accepted meanwhile are published by the topic's anti-entropy.</param>
     /// <param name="options">Settings; default <see cref="EconomicsOptions"/>.</param>
     /// <param name="channelStore">Channel persistence; default in memory.</param>
     /// <param name="ledgerStore">Ledger persistence; default in memory.</param>
@@ -52,15 +52,14 @@ public sealed class EconomicsNode : IDisposable
     /// <param name="timeProvider">The clock; default system.</param>
     /// <param name="loggerFactory">Logging; default none.</param>
     /// <param name="meterFactory">Creates the "Nexus.Economics" meter; default a process-wide meter.</param>
-    /// <exception cref="ArgumentNullException">A required argument is null.</exception>
-    public EconomicsNode(Ed25519PrivateKey signingKey, Hash128 localHash, IChannelMessageTransport transport, ISettlementGossip gossip,
+    /// <exception cref="ArgumentNullException"><paramref name="signingKey"/> or <paramref name="transport"/> is null.</exception>
+    public EconomicsNode(Ed25519PrivateKey signingKey, Hash128 localHash, IChannelMessageTransport transport, ISettlementGossip? gossip,
         EconomicsOptions? options = null, IChannelStore? channelStore = null, ILedgerStore? ledgerStore = null, ChannelKeyCache? keys = null,
         IReadOnlyDictionary<Hash128, ulong>? epochBalances = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null,
         IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(signingKey);
         ArgumentNullException.ThrowIfNull(transport);
-        ArgumentNullException.ThrowIfNull(gossip);
         _key = signingKey;
         LocalHash = localHash;
         _transport = transport;
@@ -94,6 +93,15 @@ public sealed class EconomicsNode : IDisposable
 
     /// <summary>This node's 16-byte hash.</summary>
     public Hash128 LocalHash { get; }
+
+    /// <summary>Sets (or replaces) where accepted settlements are published, typically a <see cref="SettlementGossipTopic"/> over <see cref="Validator"/>.</summary>
+    /// <param name="gossip">The publisher.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="gossip"/> is null.</exception>
+    public void UseGossip(ISettlementGossip gossip)
+    {
+        ArgumentNullException.ThrowIfNull(gossip);
+        Volatile.Write(ref _gossip, gossip);
+    }
 
     /// <summary>Party hash → Ed25519 key; feed it from announces (<see cref="ChannelKeyCache.LearnIdentity"/>).</summary>
     public ChannelKeyCache Keys { get; }
@@ -814,6 +822,7 @@ public sealed class EconomicsNode : IDisposable
         ApplyTerms(c, m.Terms);
         c.HighestSigned = state.Sequence;
         c.LastUpdate = Now;
+        c.UpdateCount++;
         Persist(c); // write-ahead: the dual-signed state is stored before our signature leaves
         _metrics.ChannelUpdates.Add(1);
         Send(from, ChannelMessage.UpdateAccept(m.Terms, c.Latest));
@@ -847,6 +856,7 @@ public sealed class EconomicsNode : IDisposable
         ApplyTerms(c, m.Terms);
         c.Pending = null;
         c.LastUpdate = Now;
+        c.UpdateCount++;
         Persist(c);
         _metrics.ChannelUpdates.Add(1);
         ProposeNext(c);
@@ -1047,9 +1057,12 @@ public sealed class EconomicsNode : IDisposable
                 await _transport.SendAsync(peer, bytes, cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var record in records)
+            if (Volatile.Read(ref _gossip) is { } gossip)
             {
-                await _gossip.PublishAsync(record, cancellationToken).ConfigureAwait(false);
+                foreach (var record in records)
+                {
+                    await gossip.PublishAsync(record, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
     }

@@ -13,7 +13,10 @@ public static class EconomicsServiceCollectionExtensions
     /// <summary>
     /// Adds a singleton <see cref="EconomicsNode"/> (and its <see cref="ChannelKeyCache"/>,
     /// <see cref="CrdtLedger"/> via the node) for this node's identity. The host must register an
-    /// <see cref="IChannelMessageTransport"/> and an <see cref="ISettlementGossip"/> (Nexus.Mesh does).
+    /// <see cref="IChannelMessageTransport"/> (for example a <see cref="LinkChannelTransport"/>, then
+    /// <see cref="LinkChannelTransport.Attach"/> the node); an <see cref="ISettlementGossip"/> is used when
+    /// registered, else publishing is left to <see cref="EconomicsNode.UseGossip"/> (a
+    /// <see cref="SettlementGossipTopic"/> is built over the node's validator, so after the node).
     /// Stores: a registered <see cref="IChannelStore"/>/<see cref="ILedgerStore"/> if any; otherwise a
     /// <see cref="RocksDbEconomicsStore"/> in <see cref="EconomicsOptions.DataDirectory"/> when set, else
     /// in memory. Uses the registered <see cref="TimeProvider"/> (default system),
@@ -47,7 +50,7 @@ public static class EconomicsServiceCollectionExtensions
                 ? new RocksDbEconomicsStore(directory)
                 : null;
             return new EconomicsNode(signingKey, localHash,
-                sp.GetRequiredService<IChannelMessageTransport>(), sp.GetRequiredService<ISettlementGossip>(), options,
+                sp.GetRequiredService<IChannelMessageTransport>(), sp.GetService<ISettlementGossip>(), options,
                 channelStore ?? rocks, ledgerStore ?? rocks, sp.GetRequiredService<ChannelKeyCache>(),
                 epochBalances: null, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>(), sp.GetService<IMeterFactory>())
             {

@@ -22,6 +22,7 @@ namespace Nexus.Economics;
 public sealed class CrdtLedger
 {
     private readonly Dictionary<Hash256, SettlementRecord> _set = [];
+    private readonly List<Hash256> _order = [];
     private readonly Dictionary<ChannelId, ChannelSlot> _channels = [];
     private readonly Dictionary<Hash128, long> _base = [];
     private readonly Dictionary<Hash128, long> _balances = [];
@@ -53,6 +54,7 @@ public sealed class CrdtLedger
             var hash = record.ComputeHash();
             if (_set.TryAdd(hash, record))
             {
+                _order.Add(hash);
                 Slot(record.Channel).Records.Add((hash, record));
             }
         }
@@ -154,6 +156,34 @@ public sealed class CrdtLedger
     }
 
     /// <summary>
+    /// Copies GSet members in the order they entered this ledger. The order is append-only (a record
+    /// keeps its index for the ledger's lifetime), so a reader can fetch only what is new since its
+    /// last call, as the settlement gossip topic does.
+    /// </summary>
+    /// <param name="start">The first index to copy (0 = the oldest); at or past <see cref="Count"/> copies nothing.</param>
+    /// <param name="destination">Receives (settlement hash, record) pairs.</param>
+    /// <param name="max">At most this many are copied.</param>
+    /// <returns>How many were copied.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="start"/> or <paramref name="max"/> is negative.</exception>
+    public int CopyRecords(int start, List<(Hash256 Hash, SettlementRecord Record)> destination, int max = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(max);
+        lock (_gate)
+        {
+            int end = (int)Math.Min(_order.Count, (long)start + max);
+            for (int i = start; i < end; i++)
+            {
+                destination.Add((_order[i], _set[_order[i]]));
+            }
+
+            return Math.Max(0, end - start);
+        }
+    }
+
+    /// <summary>
     /// Adds a settlement whose signatures were already verified. Persists it first, then applies it.
     /// </summary>
     /// <param name="record">The dual-signed record.</param>
@@ -176,6 +206,7 @@ public sealed class CrdtLedger
 
             _store.Append(record);
             _set.Add(settlementHash, record);
+            _order.Add(settlementHash);
             var slot = Slot(record.Channel);
             slot.Records.Add((settlementHash, record));
             int index = slot.Records.Count - 1;
@@ -232,6 +263,7 @@ public sealed class CrdtLedger
             {
                 if (_set.TryAdd(hash, record))
                 {
+                    _order.Add(hash);
                     _store.Append(record);
                     Slot(record.Channel).Records.Add((hash, record));
                     added++;

@@ -24,9 +24,10 @@ public sealed record PendingUpdate(ChannelUpdateKind Kind, ChannelTerms Terms, C
 
 /// <summary>
 /// Everything one side must not forget about a channel, stored before any signature it made is
-/// released (write-ahead). Fixed 821-byte binary form (version 1), all integers little-endian:
+/// released (write-ahead). Fixed 829-byte binary form (version 2; version 1 was the first 821 bytes
+/// and is still read, with an update count of 0), all integers little-endian:
 /// <code>
-///   0  u8   version = 1
+///   0  u8   version = 2
 ///   1  16   channel_id
 ///  17  u8   local side (0 = a, 1 = b)
 ///  18  u8   status
@@ -43,12 +44,16 @@ public sealed record PendingUpdate(ChannelUpdateKind Kind, ChannelTerms Terms, C
 /// 485  128  pending claim
 /// 613  192  last settlement
 /// 805  16   the channel-id nonce of the OpenRequest
+/// 821  u64  dual-signed updates completed on the channel (version 2)
 /// </code>
 /// </summary>
 public sealed record ChannelSnapshot
 {
-    /// <summary>Size of the binary form: 821 bytes.</summary>
-    public const int SizeInBytes = 821;
+    /// <summary>Size of the binary form: 829 bytes (version 2).</summary>
+    public const int SizeInBytes = 829;
+
+    /// <summary>Size of a version-1 snapshot, still readable: 821 bytes.</summary>
+    public const int Version1SizeInBytes = 821;
 
     /// <summary>The channel id.</summary>
     public required ChannelId Channel { get; init; }
@@ -86,18 +91,21 @@ public sealed record ChannelSnapshot
     /// <summary>The 16-byte nonce the channel id was derived from (the opener resends its OpenRequest with it).</summary>
     public Nexus.Crypto.Hash128 OpenNonce { get; init; }
 
-    /// <summary>Writes the 821-byte binary form.</summary>
-    /// <param name="destination">At least 821 bytes.</param>
-    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than 821 bytes.</exception>
+    /// <summary>Dual-signed updates completed on the channel since it opened, as seen by this side (0 when read from a version-1 snapshot).</summary>
+    public ulong UpdateCount { get; init; }
+
+    /// <summary>Writes the 829-byte binary form (version 2).</summary>
+    /// <param name="destination">At least 829 bytes.</param>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than 829 bytes.</exception>
     public void WriteTo(Span<byte> destination)
     {
         if (destination.Length < SizeInBytes)
         {
-            throw new ArgumentException("A channel snapshot needs 821 bytes.", nameof(destination));
+            throw new ArgumentException("A channel snapshot needs 829 bytes.", nameof(destination));
         }
 
         destination[..SizeInBytes].Clear();
-        destination[0] = 1;
+        destination[0] = 2;
         Channel.WriteTo(destination[1..]);
         destination[17] = (byte)LocalSide;
         destination[18] = (byte)Status;
@@ -129,10 +137,11 @@ public sealed record ChannelSnapshot
 
         destination[267] = flags;
         OpenNonce.WriteTo(destination[805..]);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[821..], UpdateCount);
     }
 
     /// <summary>The binary form as a new array.</summary>
-    /// <returns>821 bytes.</returns>
+    /// <returns>829 bytes.</returns>
     public byte[] ToArray()
     {
         var bytes = new byte[SizeInBytes];
@@ -141,13 +150,15 @@ public sealed record ChannelSnapshot
     }
 
     /// <summary>Reads the binary form; never throws.</summary>
-    /// <param name="source">Exactly 821 bytes.</param>
+    /// <param name="source">Exactly 829 bytes (version 2) or 821 bytes (version 1).</param>
     /// <param name="snapshot">The snapshot, or null.</param>
-    /// <returns>False when the bytes are not a version-1 snapshot.</returns>
+    /// <returns>False when the bytes are neither a version-2 nor a version-1 snapshot.</returns>
     public static bool TryRead(ReadOnlySpan<byte> source, out ChannelSnapshot? snapshot)
     {
         snapshot = null;
-        if (source.Length != SizeInBytes || source[0] != 1 || source[17] > 1 || source[18] > (byte)ChannelStatus.Closed
+        bool v2 = source.Length == SizeInBytes && source[0] == 2;
+        bool v1 = source.Length == Version1SizeInBytes && source[0] == 1;
+        if (!(v1 || v2) || source[17] > 1 || source[18] > (byte)ChannelStatus.Closed
             || !ChannelTerms.TryRead(source[19..], out var terms) || !ChannelState.TryRead(source[43..], out var latest))
         {
             return false;
@@ -197,6 +208,7 @@ public sealed record ChannelSnapshot
             Pending = pending,
             LastSettlement = settlement,
             OpenNonce = new Nexus.Crypto.Hash128(source.Slice(805, 16)),
+            UpdateCount = v2 ? BinaryPrimitives.ReadUInt64LittleEndian(source[821..]) : 0,
         };
         return true;
     }

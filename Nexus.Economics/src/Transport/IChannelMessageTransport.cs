@@ -4,8 +4,9 @@ namespace Nexus.Economics;
 
 /// <summary>
 /// Sends channel protocol messages (<see cref="ChannelMessage"/> wire forms) to a direct neighbour.
-/// Nexus.Mesh implements it over an authenticated NEXUS link (decision D3); inbound messages are
-/// handed to <see cref="EconomicsNode.ReceiveAsync"/> together with the link's authenticated peer.
+/// <see cref="LinkChannelTransport"/> implements it over authenticated NEXUS links (decision D3); inbound
+/// messages are handed to <see cref="EconomicsNode.ReceiveAsync"/> together with the link's authenticated
+/// peer. <see cref="InMemoryEconomicsNetwork"/> is the deterministic test double.
 /// Delivery may fail or reorder: the protocol resends pending proposals (<see cref="EconomicsNode.ResumeAsync"/>)
 /// and every handler is idempotent.
 /// </summary>
@@ -21,9 +22,9 @@ public interface IChannelMessageTransport
 
 /// <summary>
 /// Publishes accepted settlements on the mesh's settlement gossip topic (spec 02-economics section 3:
-/// "valid settlements gossip"). Nexus.Mesh implements it over a gossip topic; records received from
-/// the topic go to <see cref="EconomicsNode.ReceiveSettlementAsync"/>, which validates them and, when new and
-/// valid, publishes them onward.
+/// "valid settlements gossip"). <see cref="SettlementGossipTopic"/> implements it as a Nexus.Mesh gossip
+/// topic whose merge validates received records into the ledger; <see cref="InMemoryEconomicsNetwork"/>
+/// floods records to <see cref="EconomicsNode.ReceiveSettlementAsync"/> in tests.
 /// </summary>
 public interface ISettlementGossip
 {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Nexus.Crypto;
 using Nexus.Economics;
 using Nexus.Mesh;
+using Nexus.Mesh.Gossip;
 
 namespace Nexus.Hosting;
 
@@ -17,23 +18,27 @@ namespace Nexus.Hosting;
 /// hashes the routing table already uses; a party's <c>nexus.node</c> destination is derived from it.
 /// </para>
 /// <para>
-/// Wire: every message to a node's <c>nexus.node</c> destination starts with a 1-byte kind —
-/// 0x01 app message (sender identity hash 16 ‖ data), 0x02 channel message (sender public key 64 ‖
-/// <see cref="ChannelMessage"/>), 0x03 settlement (<see cref="SettlementRecord"/>, 192 bytes).
-/// The sender of a channel message is named by the public key it carries (its identity hash is
-/// computed from the key, so it cannot be bound to another hash), and everything that moves value —
-/// channel states, win claims, settlements — is Ed25519-signed by that key and verified by the
-/// economics layer; a forged or replayed message is dropped or answered idempotently. The app
-/// message sender is a claim, not authenticated. The envelope lives in one internal class
-/// (<c>MeshEconomicsTransport</c>) behind <see cref="IChannelMessageTransport"/>, so it can move onto
-/// NEXUS links (D3) without touching the rest.
+/// Channel messages travel over NEXUS links (decision D3): the node runs a <see cref="NexusLinkManager"/>
+/// (its <c>nexus.link</c> destination is announced with the node's) and a <see cref="LinkChannelTransport"/>
+/// that opens a link to a neighbour on demand, reuses it, replaces it when it dies, and hands inbound
+/// messages to the economics node with the link's authenticated peer (docs/protocol/channels.md,
+/// "Carriage over NEXUS links"). Neighbour identities come from validated announces.
+/// </para>
+/// <para>
+/// Settlements travel on the node's gossip (<see cref="NexusNode.Gossip"/>) as a
+/// <see cref="SettlementGossipTopic"/> (topic 2, tier 2): merged through the settlement validator,
+/// pushed to neighbours as soon as they are accepted, and repaired by every round's Bloom summaries
+/// (docs/protocol/channels.md, "Settlement gossip").
+/// </para>
+/// <para>
+/// Wire of the node's <c>nexus.node</c> destination: kind 0x01 (1 byte) ‖ sender identity hash 16 ‖
+/// app data. Any other kind (including the former 0x02 channel and 0x03 settlement envelopes) is
+/// counted as malformed. The app message sender is a claim, not authenticated.
 /// </para>
 /// </summary>
 public sealed partial class NexusNode
 {
     private const byte KindApp = 0x01;
-    private const byte KindChannel = 0x02;
-    private const byte KindSettlement = 0x03;
     private static readonly byte[] NodeNameHash = DestinationHash.NameHash(AppName);
 
     /// <summary>The largest app message <see cref="SendAsync"/> carries: 448 bytes (465 data bytes of a transported packet − 1 kind byte − 16 sender bytes).</summary>
@@ -46,7 +51,11 @@ public sealed partial class NexusNode
     private readonly CancellationTokenSource _stopping = new();
     private RocksDbEconomicsStore? _store;
     private EconomicsNode? _economics;
+    private NexusLinkManager? _links;
+    private LinkChannelTransport? _channelLinks;
+    private SettlementGossipTopic? _settlements;
     private Task? _workLoop;
+    private Task? _linkLoop;
     private Task? _traffic;
     private long _messagesIn;
     private long _messagesOut;
@@ -109,19 +118,36 @@ public sealed partial class NexusNode
             throw new NodeStartException($"Cannot open the economics store in {Path.Combine(_options.DataDirectory, "economics")}: {e.Message.Split('\n')[0]}", e);
         }
 
-        var transport = new MeshEconomicsTransport(this);
-        _economics = new EconomicsNode(Identity.SigningKey, Account, transport, transport, new EconomicsOptions
+        _links = new NexusLinkManager(Mesh, Identity, _time);
+        _channelLinks = new LinkChannelTransport(_links, Account, keys: _keys, timeProvider: _time, loggerFactory: loggerFactory);
+        _economics = new EconomicsNode(Identity.SigningKey, Account, _channelLinks, null, new EconomicsOptions
         {
             // A neighbour opening a channel may commit this node to the same deposit it would offer itself.
             MaxResponderDepositMicroNxs = _options.ChannelDepositMicroNxs,
         }, _store, _store, _keys,
             _options.GenesisBalances, _time, loggerFactory);
+        _channelLinks.Attach(_economics);
+
+        // Settlements ride the node's gossip (tier 2): validated on merge, pushed at once, repaired every round.
+        _settlements = new SettlementGossipTopic(_economics.Validator, loggerFactory: loggerFactory);
+        Gossip.AddTopic(_settlements);
+        _economics.UseGossip(_settlements);
+        _settlements.PublishRequested += () => Enqueue(new Work(WorkKind.PublishSettlements, default, default, null));
         Mesh.DataReceived = OnMeshData;
         Mesh.AnnounceValidated = OnAnnounceValidated;
         Mesh.PacketSent = OnPacketSent;
         Mesh.PacketRelayed = OnPacketRelayed;
         _workLoop = Task.Run(RunWorkAsync);
+        _linkLoop = Task.Run(() => _channelLinks.RunAsync(_stopping.Token));
     }
+
+    /// <summary>The node's NEXUS link manager (channel messages ride its links).</summary>
+    /// <exception cref="InvalidOperationException">Read before <see cref="StartAsync"/> returned.</exception>
+    public NexusLinkManager Links => _links ?? throw new InvalidOperationException("The node is not started.");
+
+    /// <summary>The transport carrying channel messages over <see cref="Links"/> (its counters show what rode a link).</summary>
+    /// <exception cref="InvalidOperationException">Read before <see cref="StartAsync"/> returned.</exception>
+    public LinkChannelTransport ChannelLinks => _channelLinks ?? throw new InvalidOperationException("The node is not started.");
 
     private async Task StopEconomicsAsync()
     {
@@ -131,7 +157,8 @@ public sealed partial class NexusNode
         Mesh.PacketRelayed = null;
         await _stopping.CancelAsync().ConfigureAwait(false);
         _work.Writer.TryComplete();
-        foreach (var task in new[] { _workLoop, _traffic })
+        _channelLinks?.Dispose();
+        foreach (var task in new[] { _workLoop, _traffic, _linkLoop })
         {
             if (task is not null)
             {
@@ -140,6 +167,7 @@ public sealed partial class NexusNode
         }
 
         _economics?.Dispose();
+        _links?.Dispose();
         _store?.Dispose();
         _stopping.Dispose();
     }
@@ -165,6 +193,8 @@ public sealed partial class NexusNode
         {
             _neighbours[source] = peer;
         }
+
+        _channelLinks?.LearnIdentity(IdentityPublicKey.FromBytes(publicKey));
 
         if (_options.AutoOpenChannels && Account.CompareTo(peer) < 0)
         {
@@ -210,13 +240,6 @@ public sealed partial class NexusNode
         {
             case KindApp when data.Length >= 1 + Hash128.SizeInBytes:
                 Enqueue(new Work(WorkKind.App, new Hash128(data.Slice(1, Hash128.SizeInBytes)), default, data[(1 + Hash128.SizeInBytes)..].ToArray()));
-                break;
-            case KindChannel when data.Length > 1 + NodeIdentity.PublicKeySizeInBytes:
-                var sender = _keys.LearnIdentity(data.Slice(1, NodeIdentity.PublicKeySizeInBytes), NodeNameHash);
-                Enqueue(new Work(WorkKind.Channel, sender, default, data[(1 + NodeIdentity.PublicKeySizeInBytes)..].ToArray()));
-                break;
-            case KindSettlement when data.Length == 1 + SettlementRecord.SizeInBytes:
-                Enqueue(new Work(WorkKind.Settlement, default, default, data[1..].ToArray()));
                 break;
             default:
                 Interlocked.Increment(ref _malformed);
@@ -270,11 +293,8 @@ public sealed partial class NexusNode
                 }
 
                 break;
-            case WorkKind.Channel:
-                await economics.ReceiveAsync(work.Peer, work.Data, cancellationToken).ConfigureAwait(false);
-                break;
-            case WorkKind.Settlement:
-                await economics.ReceiveSettlementAsync(work.Data, cancellationToken).ConfigureAwait(false);
+            case WorkKind.PublishSettlements:
+                _settlements!.FlushPublishes(new GossipPublisher(Gossip));
                 break;
             case WorkKind.App:
                 Interlocked.Increment(ref _messagesIn);
@@ -292,6 +312,11 @@ public sealed partial class NexusNode
     {
         var economics = Economics;
         long tick = ++_ticks;
+        if (tick is 1 or 2 or 4 or 8 || tick % Math.Max(1, _options.AnnounceIntervalSeconds) == 0)
+        {
+            Links.Announce(); // with the node's own announces: neighbours route link handshakes to it
+        }
+
         await economics.TickAsync(cancellationToken).ConfigureAwait(false);
         if (tick % 5 == 2)
         {
@@ -512,7 +537,7 @@ public sealed partial class NexusNode
         long backlog = _work.Reader.Count;
         foreach (var c in Economics.Channels)
         {
-            updates += (long)c.Latest.Sequence;
+            updates += (long)c.UpdateCount; // dual-signed updates completed (sequences burnt by refused proposals do not count)
             unsettled += c.Status == ChannelStatus.Open && c.Latest.Sequence > (c.LastSettlement?.FinalSequence ?? 0) ? 1 : 0;
             backlog += c.HasPendingUpdate ? 1 : 0;
         }
@@ -523,36 +548,27 @@ public sealed partial class NexusNode
         counters["open_settlements"] = OpenSettlements();
         counters["unsettled_channels"] = unsettled;
         counters["econ_backlog"] = backlog;
+        counters["links_established"] = Links.EstablishedCount;
+        counters["link_messages_sent"] = ChannelLinks.MessagesSent;
+        counters["link_messages_received"] = ChannelLinks.MessagesReceived;
+        counters["links_opened"] = ChannelLinks.LinksOpened;
+        foreach (var (reason, count) in ChannelLinks.Dropped)
+        {
+            counters["link_dropped_" + reason] = count;
+        }
+
+        counters["settlement_gossip_accepted"] = _settlements!.Accepted;
+        foreach (var (reason, count) in _settlements.Rejected)
+        {
+            counters["settlement_gossip_rejected_" + reason] = count;
+        }
+
         counters["messages_in"] = Interlocked.Read(ref _messagesIn);
         counters["messages_out"] = Interlocked.Read(ref _messagesOut);
         counters["messages_unroutable"] = Interlocked.Read(ref _unroutable);
         counters["messages_malformed"] = Interlocked.Read(ref _malformed);
         counters["traffic_done"] = Interlocked.Read(ref _trafficDone);
         counters["work_dropped"] = Interlocked.Read(ref _workDropped);
-    }
-
-    private Hash128[] DirectNeighbours()
-    {
-        lock (_neighbours)
-        {
-            return [.. _neighbours.Values.Distinct()];
-        }
-    }
-
-    // Sends one envelope (kind ‖ prefix ‖ body) to a node's nexus.node destination.
-    private bool SendEnvelope(in Hash128 identityHash, byte kind, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body)
-    {
-        int length = 1 + prefix.Length + body.Length;
-        if (length > MeshConstants.Mtu - MeshConstants.Header2Size)
-        {
-            return false;
-        }
-
-        Span<byte> buffer = stackalloc byte[MeshConstants.Mtu - MeshConstants.Header2Size];
-        buffer[0] = kind;
-        prefix.CopyTo(buffer[1..]);
-        body.CopyTo(buffer[(1 + prefix.Length)..]);
-        return Mesh.Send(NodeDestinationOf(identityHash), buffer[..length]);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Economics work {Kind} failed: {Reason}")]
@@ -563,32 +579,17 @@ public sealed partial class NexusNode
         Open,
         Forwarded,
         Relayed,
-        Channel,
-        Settlement,
+        PublishSettlements,
         App,
         Maintain,
     }
 
     private readonly record struct Work(WorkKind Kind, Hash128 Peer, Hash256 PacketHash, byte[]? Data);
 
-    /// <summary>Channel messages and settlement gossip over the mesh (see the class remarks for the envelope).</summary>
-    private sealed class MeshEconomicsTransport(NexusNode node) : IChannelMessageTransport, ISettlementGossip
+    /// <summary>Pushes through the node's gossip service, which takes the transport's lock around the engine.</summary>
+    private sealed class GossipPublisher(MeshGossipService service) : IGossipPublisher
     {
-        public ValueTask SendAsync(Hash128 peer, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
-        {
-            node.SendEnvelope(peer, KindChannel, node.Identity.PublicKey, message.Span);
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask PublishAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken = default)
-        {
-            foreach (var neighbour in node.DirectNeighbours())
-            {
-                node.SendEnvelope(neighbour, KindSettlement, default, record.Span);
-            }
-
-            return ValueTask.CompletedTask;
-        }
+        public void Publish(IGossipTopic topic, ReadOnlySpan<byte> key, Hash128? except = null) => service.Publish(topic, key);
     }
 }
 

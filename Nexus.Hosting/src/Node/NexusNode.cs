@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nexus.Crypto;
 using Nexus.Mesh;
+using Nexus.Mesh.Gossip;
 
 namespace Nexus.Hosting;
 
@@ -50,6 +51,7 @@ public sealed partial class NexusNode : IAsyncDisposable
             AnnounceInterval = TimeSpan.FromSeconds(options.AnnounceIntervalSeconds),
         }, time, loggerFactory.CreateLogger<MeshTransport>());
         Destination = Mesh.RegisterDestination(identity, AppName, CompactPathCost.ForOrigin(0, 0, 10_000_000));
+        Gossip = new MeshGossipService(Mesh, identity, new GossipOptions(), time, loggerFactory);
     }
 
     /// <summary>The app name of a node's own destination: <c>nexus.node</c> (destination hash = Reticulum's SINGLE destination of the identity for this name).</summary>
@@ -57,6 +59,14 @@ public sealed partial class NexusNode : IAsyncDisposable
 
     /// <summary>The mesh transport: interfaces, routing table, announces.</summary>
     public MeshTransport Mesh { get; }
+
+    /// <summary>
+    /// The node's gossip (spec 01-mesh §5–§6) over <see cref="Mesh"/>: direct neighbours from beacons,
+    /// 60-s rounds, the announce topic (this node's destination; gossip-learned paths go into the
+    /// routing table). Other layers register their topics here with
+    /// <see cref="MeshGossipService.AddTopic"/> (topic ids other than 1).
+    /// </summary>
+    public MeshGossipService Gossip { get; }
 
     /// <summary>This node's own destination (<see cref="AppName"/>), announced on every interface.</summary>
     public Destination Destination { get; }
@@ -161,6 +171,10 @@ public sealed partial class NexusNode : IAsyncDisposable
             await AddInterfaceAsync(config, cancellationToken).ConfigureAwait(false);
         }
 
+        // Gossip this node's destination to beacon-discovered neighbours, rounds every 60 s.
+        Gossip.Originate(Destination.Hash);
+        Gossip.Start();
+
         // Announce now, again quickly while links come up (1, 2, 4, 8 s), then every interval.
         Mesh.Announce(Destination.Hash);
         _announceTimer = _time.CreateTimer(_ => AnnounceTick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -237,8 +251,9 @@ public sealed partial class NexusNode : IAsyncDisposable
     /// latency_ms, bandwidth_bps, hops, expires_s), <c>peers</c> (see <see cref="PeerStore.ToJson"/>),
     /// <c>channels</c> (peer, channel_id, status, balance_mine_unxs, balance_theirs_unxs, sequence, p,
     /// price_unxs, settled_sequence), <c>balances</c> (account = identity hash, balance_unxs from the
-    /// ledger, sorted by account) and <c>counters</c> (packets_relayed, dropped_*, lottery_wins,
-    /// channel_updates = Σ channel sequences, settlements = ledger records, open_settlements,
+    /// ledger, sorted by account) and <c>counters</c> (packets_relayed, gossip_round, gossip_neighbours,
+    /// gossip_rejected_* (see <see cref="MeshGossipService.Rejected"/>), dropped_*, lottery_wins,
+    /// channel_updates = Σ PaymentChannel.UpdateCount (dual-signed updates completed), settlements = ledger records, open_settlements,
     /// unsettled_channels (open channels changed since their last settlement), econ_backlog (queued
     /// economics work + proposals awaiting the peer; 0 when the channels are idle),
     /// messages_in/out/unroutable/malformed, traffic_done, work_dropped).
@@ -317,7 +332,14 @@ public sealed partial class NexusNode : IAsyncDisposable
         var counters = new JsonObject
         {
             ["packets_relayed"] = Mesh.Forwarded,
+            ["gossip_round"] = (long)Gossip.Round,
+            ["gossip_neighbours"] = (long)Gossip.Neighbours().Count,
         };
+        foreach (var (reason, count) in Gossip.Rejected)
+        {
+            counters["gossip_rejected_" + reason] = count;
+        }
+
         foreach (var (reason, count) in Mesh.Drops)
         {
             counters["dropped_" + reason] = count;
@@ -409,6 +431,7 @@ public sealed partial class NexusNode : IAsyncDisposable
             _interfaces.Clear();
         }
 
+        Gossip.Dispose();
         foreach (var iface in interfaces)
         {
             Mesh.RemoveInterface(iface);

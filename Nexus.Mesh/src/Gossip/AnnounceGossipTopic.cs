@@ -27,11 +27,19 @@ public sealed record RouteView(Hash128 Destination, Hash128 NextHop, CompactPath
 /// that announce with that cost — a cost change (for example congestion) is resent in the next round
 /// without a new announce.
 /// <para>
-/// Rules: paths of the newest and the previous sequence are kept per neighbour (so a 30-min refresh
+/// Freshness is signed: the sequence is the announce's emission time, the unix seconds in the last
+/// 5 bytes (big-endian) of the RNS random_hash, which the origin's Ed25519 signature covers. An item
+/// whose sequence differs from its announce's emission time is rejected, and a cost-only item is
+/// accepted only for a sequence whose announce is already held, so a relay cannot make a path look
+/// fresher than the origin signed it.
+/// </para>
+/// <para>
+/// Rules: paths of the newest and the previous sequence are kept per neighbour (a sequence older than
+/// the one learned first, or than the previous one, is stale) (so a 30-min refresh
 /// does not make routes flap while it spreads; older ones are dropped) and the best is the lowest decoded cost after adding this node's hop toward that
 /// neighbour (then fewer hops, then the lower neighbour hash); offers apply split horizon (no path is
 /// offered back to its next hop) and the hop limit (128); own announces are offered at hop 0 and
-/// re-originated every 30 min (refresh) with the next sequence; paths expire 3 × 30 min after they
+/// re-originated every 30 min (refresh) with a freshly signed announce; paths expire 3 × 30 min after they
 /// were last refreshed (stale, lower priority) and are evicted one interval later; a neighbour
 /// marked down makes its paths stale, an evicted one removes them. Event-driven: an accepted item
 /// that changes what this node offers is pushed to the other neighbours at once.
@@ -90,23 +98,51 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
 
     /// <summary>
     /// Starts announcing a local destination (boot or new identity: publish it at once through
-    /// <paramref name="publisher"/>), or replaces its announce and cost with the next sequence.
+    /// <paramref name="publisher"/>), or replaces its announce and cost. <paramref name="signAnnounce"/>
+    /// is called now and at every refresh for a freshly signed announce packet; its emission time
+    /// (random_hash, unix seconds) becomes the sequence.
     /// </summary>
     /// <param name="destination">The destination hash.</param>
-    /// <param name="announce">Its signed announce packet (at most 378 bytes).</param>
+    /// <param name="signAnnounce">Returns a newly signed RNS announce packet of the destination (at most 378 bytes), e.g. <see cref="AnnounceBuilder.Build"/> with <see cref="AnnounceBuilder.NewRandomHash"/>.</param>
     /// <param name="originCost">Its starting cost (<see cref="CompactPathCost.ForOrigin"/>).</param>
     /// <param name="publisher">The engine, to push it now; null to wait for the next round.</param>
-    /// <exception cref="ArgumentException">The announce is too long to fit one gossip item.</exception>
-    public void Originate(Hash128 destination, ReadOnlyMemory<byte> announce, CompactPathCost originCost, IGossipPublisher? publisher = null)
+    /// <exception cref="ArgumentException">The announce is too long to fit one gossip item, is not a parseable announce, has an emission time of 0, or is not newer than the destination's current announce.</exception>
+    public void Originate(Hash128 destination, Func<byte[]> signAnnounce, CompactPathCost originCost, IGossipPublisher? publisher = null)
     {
+        ArgumentNullException.ThrowIfNull(signAnnounce);
+        var announce = signAnnounce();
         if (announce.Length > GossipItem.MaxValueLength - CompactPathCost.SizeInBytes)
         {
-            throw new ArgumentException($"An announce is at most {GossipItem.MaxValueLength - CompactPathCost.SizeInBytes} bytes here.", nameof(announce));
+            throw new ArgumentException($"An announce is at most {GossipItem.MaxValueLength - CompactPathCost.SizeInBytes} bytes here.", nameof(signAnnounce));
         }
 
-        ulong sequence = _own.TryGetValue(destination, out var old) ? old.Sequence + 1 : 1;
-        _own[destination] = new Origin(sequence, announce.ToArray(), originCost with { HopCount = 0 }, _time.GetTimestamp());
+        ulong sequence = EmissionTime(announce);
+        if (sequence == 0 || (_own.TryGetValue(destination, out var old) && sequence <= old.Sequence))
+        {
+            throw new ArgumentException("The announce has no emission time or is not newer than the current one.", nameof(signAnnounce));
+        }
+
+        _own[destination] = new Origin(sequence, announce, originCost with { HopCount = 0 }, _time.GetTimestamp(), signAnnounce);
         publisher?.Publish(this, destination.AsSpan());
+    }
+
+    /// <summary>The emission time of an announce packet: the unix seconds in the last 5 bytes (big-endian) of its random_hash.</summary>
+    /// <param name="announce">An RNS announce packet.</param>
+    /// <returns>The time in seconds, or 0 when the bytes are not a parseable announce.</returns>
+    public static ulong EmissionTime(ReadOnlySpan<byte> announce)
+    {
+        if (!Packet.TryParse(announce, out var packet) || !Mesh.Announce.TryParse(packet, out var parsed))
+        {
+            return 0;
+        }
+
+        ulong seconds = 0;
+        foreach (var b in parsed.RandomHash[5..])
+        {
+            seconds = (seconds << 8) | b;
+        }
+
+        return seconds;
     }
 
     /// <summary>The best path to a destination.</summary>
@@ -242,8 +278,13 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
         }
 
         var announce = item.Value[CompactPathCost.SizeInBytes..];
+        if (!announce.IsEmpty && EmissionTime(announce.Span) != sequence)
+        {
+            return GossipMergeResult.Rejected; // the sequence is not the one the origin signed
+        }
+
         var before = _paths.TryGetValue(destination, out var paths) ? Best(destination, paths) : null;
-        if (paths is not null && sequence + 1 < paths.Sequence)
+        if (paths is not null && sequence < paths.Floor)
         {
             return GossipMergeResult.Stale;
         }
@@ -275,11 +316,12 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
             {
                 // A refresh: keep offers of the previous sequence as fallbacks (no route flap while
                 // the new announce spreads), drop anything older.
+                paths.Floor = paths.Sequence;
                 paths.Sequence = sequence;
                 List<Hash128>? old = null;
                 foreach (var (neighbour, offer) in paths.Offers)
                 {
-                    if (offer.Sequence + 1 < sequence)
+                    if (offer.Sequence < paths.Floor)
                     {
                         (old ??= []).Add(neighbour);
                     }
@@ -347,7 +389,32 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
             }
         }
 
+        if (status == NeighbourStatus.Evicted)
+        {
+            // Forget it entirely: if it comes back it starts as a new neighbour (up, holding nothing).
+            _down.Remove(neighbour);
+            ForgetNeighbour(_announceKnown, neighbour);
+            ForgetNeighbour(_compactSent, neighbour);
+        }
+
         Report(changed);
+    }
+
+    private static void ForgetNeighbour(Dictionary<(Hash128 Neighbour, Hash128 Destination), ulong> map, Hash128 neighbour)
+    {
+        List<(Hash128, Hash128)>? keys = null;
+        foreach (var key in map.Keys)
+        {
+            if (key.Neighbour == neighbour)
+            {
+                (keys ??= []).Add(key);
+            }
+        }
+
+        foreach (var key in keys ?? [])
+        {
+            map.Remove(key);
+        }
     }
 
     /// <inheritdoc/>
@@ -355,11 +422,22 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
     {
         ArgumentNullException.ThrowIfNull(publisher);
         long now = _time.GetTimestamp();
+        var refreshed = new List<(Hash128, Origin)>();
         foreach (var (destination, origin) in _own)
         {
             if (_time.GetElapsedTime(origin.Originated, now) >= _refresh)
             {
-                _own[destination] = origin with { Sequence = origin.Sequence + 1, Originated = now };
+                refreshed.Add((destination, origin));
+            }
+        }
+
+        foreach (var (destination, origin) in refreshed)
+        {
+            var announce = origin.SignAnnounce();
+            ulong sequence = EmissionTime(announce);
+            if (sequence > origin.Sequence && announce.Length <= GossipItem.MaxValueLength - CompactPathCost.SizeInBytes)
+            {
+                _own[destination] = origin with { Sequence = sequence, Announce = announce, Originated = now };
                 publisher.Publish(this, destination.AsSpan());
             }
         }
@@ -463,7 +541,7 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
         return best;
     }
 
-    private sealed record Origin(ulong Sequence, byte[] Announce, CompactPathCost Cost, long Originated);
+    private sealed record Origin(ulong Sequence, byte[] Announce, CompactPathCost Cost, long Originated, Func<byte[]> SignAnnounce);
 
     private sealed class Offer(ulong sequence, CompactPathCost cost, byte[] announce, long refreshed)
     {
@@ -479,6 +557,9 @@ public sealed class AnnounceGossipTopic : IGossipTopic, IGossipNeighbourObserver
     private sealed class Paths(ulong sequence)
     {
         public ulong Sequence { get; set; } = sequence;
+
+        /// <summary>The oldest sequence still accepted: the first one learned, then the previous newest.</summary>
+        public ulong Floor { get; set; } = sequence;
 
         public Dictionary<Hash128, Offer> Offers { get; } = [];
     }

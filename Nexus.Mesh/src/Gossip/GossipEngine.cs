@@ -35,6 +35,7 @@ public sealed class GossipEngine : IGossipPublisher, IDisposable
     private static readonly Meter s_meter = new("Nexus.Mesh");
     private static readonly Counter<long> s_sentBytes = s_meter.CreateCounter<long>("nexus.mesh.gossip.sent", "By", "Gossip bytes handed to links (with packet headers).");
     private static readonly Counter<long> s_malformed = s_meter.CreateCounter<long>("nexus.mesh.gossip.malformed", "{message}", "Gossip messages dropped as malformed.");
+    private static readonly Counter<long> s_oversize = s_meter.CreateCounter<long>("nexus.mesh.gossip.oversize", "{item}", "Gossip items not sent because they do not fit one message of GossipOptions.MaxMessageBytes.");
     private static readonly Action<ILogger, string, Exception?> s_logMalformed =
         LoggerMessage.Define<string>(LogLevel.Debug, new EventId(4201, "GossipMalformed"), "Dropped a malformed gossip message from {Neighbour}");
     private static readonly Action<ILogger, string, NeighbourStatus, Exception?> s_logStatus =
@@ -108,6 +109,27 @@ public sealed class GossipEngine : IGossipPublisher, IDisposable
         }
 
         _neighbourOrder.Add(neighbour);
+    }
+
+    /// <summary>
+    /// Re-sizes a neighbour's budget for a changed link: its rate, or the number of stations sharing
+    /// a half-duplex channel. With <paramref name="stationsOnChannel"/> = s stations on a shared
+    /// channel each end budgets on rate / (s·(s − 1)) per neighbour, so all s stations gossiping to
+    /// each other stay within the shares of the channel (s = 2 is <see cref="AddNeighbour"/>'s half rate).
+    /// The queue and failure state are kept; the new budget starts empty.
+    /// </summary>
+    /// <param name="neighbour">The neighbour.</param>
+    /// <param name="bitsPerSecond">The link's nominal rate in bit/s (&gt; 0).</param>
+    /// <param name="sharedChannel">Whether the channel is half-duplex and shared.</param>
+    /// <param name="stationsOnChannel">Stations on the shared channel, this one included (≥ 2; ignored when not shared).</param>
+    /// <exception cref="KeyNotFoundException">Unknown neighbour.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stationsOnChannel"/> &lt; 2.</exception>
+    public void SetNeighbourLink(Hash128 neighbour, double bitsPerSecond, bool sharedChannel, int stationsOnChannel)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(stationsOnChannel, 2);
+        var state = _neighbours[neighbour];
+        double budgetRate = sharedChannel ? bitsPerSecond / (stationsOnChannel * (stationsOnChannel - 1.0)) : bitsPerSecond;
+        state.Budget = new GossipLinkBudget(budgetRate, _options.Budget, _time, constrained: bitsPerSecond < _options.Budget.ConstrainedBelowBitsPerSecond);
     }
 
     /// <summary>Forgets a neighbour and its queue.</summary>
@@ -209,9 +231,9 @@ public sealed class GossipEngine : IGossipPublisher, IDisposable
                 continue;
             }
 
-            if (topic.TryGetOffer(id, key, out var item))
+            if (topic.TryGetOffer(id, key, out var item) && Fits(item))
             {
-                foreach (var message in GossipMessage.WriteDeltas(topic.Id, [item]))
+                foreach (var message in GossipMessage.WriteDeltas(topic.Id, [item], _options.MaxMessageBytes))
                 {
                     Enqueue(id, neighbour, new Outbound(topic.Tier, topic.Id, GossipMessageKind.Delta, message));
                 }
@@ -341,6 +363,17 @@ public sealed class GossipEngine : IGossipPublisher, IDisposable
         return best;
     }
 
+    private bool Fits(in GossipItem item)
+    {
+        if (GossipMessage.DeltaHeaderSize + item.EncodedSize <= _options.MaxMessageBytes)
+        {
+            return true;
+        }
+
+        s_oversize.Add(1);
+        return false;
+    }
+
     private bool Malformed(Hash128 from)
     {
         s_malformed.Add(1);
@@ -376,7 +409,7 @@ public sealed class GossipEngine : IGossipPublisher, IDisposable
     {
         _scratch.Clear();
         topic.CollectHeld(id, _scratch);
-        int maxBits = neighbour.Budget.MaxFilterBytes * 8 / 64 * 64;
+        int maxBits = Math.Min(neighbour.Budget.MaxFilterBytes, _options.MaxMessageBytes - GossipMessage.SummaryHeaderSize - 7 - 4) * 8 / 64 * 64;
         int perSlice = Math.Max(1, (int)(maxBits / _bitsPerEntry));
         int slices = Math.Clamp((_scratch.Count + perSlice - 1) / perSlice, 1, ushort.MaxValue);
         int first = 0, last = slices - 1;
@@ -437,7 +470,7 @@ public sealed class GossipEngine : IGossipPublisher, IDisposable
         foreach (var item in _scratch)
         {
             if ((summary.SliceCount == 1 || GossipMessage.SliceOf(item.Key.Span, summary.SliceCount) == summary.SliceIndex)
-                && !summary.Filter.MayContain(digest[..item.WriteDigest(digest)]))
+                && !summary.Filter.MayContain(digest[..item.WriteDigest(digest)]) && Fits(item))
             {
                 missing.Add(item);
             }
@@ -448,7 +481,7 @@ public sealed class GossipEngine : IGossipPublisher, IDisposable
             neighbour.RemoveQueued(topic.Id, GossipMessageKind.Delta);
         }
 
-        foreach (var message in GossipMessage.WriteDeltas(topic.Id, missing))
+        foreach (var message in GossipMessage.WriteDeltas(topic.Id, missing, _options.MaxMessageBytes))
         {
             Enqueue(id, neighbour, new Outbound(topic.Tier, topic.Id, GossipMessageKind.Delta, message));
         }
@@ -478,7 +511,7 @@ public sealed class GossipEngine : IGossipPublisher, IDisposable
 
     private sealed class Neighbour(GossipLinkBudget budget, long lastHeard)
     {
-        public GossipLinkBudget Budget { get; } = budget;
+        public GossipLinkBudget Budget { get; set; } = budget;
 
         public LinkedList<Outbound> Queue { get; } = new();
 

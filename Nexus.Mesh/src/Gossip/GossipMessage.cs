@@ -114,17 +114,23 @@ public static class GossipMessage
 
     /// <summary>Encodes items into as few delta messages as fit in <paramref name="maxMessageSize"/> bytes each.</summary>
     /// <param name="topicId">The topic.</param>
-    /// <param name="items">The items (each fits one message by construction).</param>
-    /// <param name="maxMessageSize">Message size limit in bytes (≥ 4 + 11 + 64 + 384 = 463; default 464).</param>
+    /// <param name="items">The items; each must fit one message alone (4 + its encoded size ≤ <paramref name="maxMessageSize"/>), which holds for any item at the default size.</param>
+    /// <param name="maxMessageSize">Message size limit in bytes (≥ 16; default 464).</param>
     /// <returns>The messages, in item order.</returns>
+    /// <exception cref="ArgumentException">An item does not fit one message of <paramref name="maxMessageSize"/> bytes.</exception>
     public static List<byte[]> WriteDeltas(byte topicId, IReadOnlyList<GossipItem> items, int maxMessageSize = MaxMessageSize)
     {
         ArgumentNullException.ThrowIfNull(items);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessageSize, DeltaHeaderSize + 11 + GossipItem.MaxKeyLength + GossipItem.MaxValueLength);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessageSize, DeltaHeaderSize + 12);
         var messages = new List<byte[]>();
         int start = 0;
         while (start < items.Count)
         {
+            if (DeltaHeaderSize + items[start].EncodedSize > maxMessageSize)
+            {
+                throw new ArgumentException($"An item of {items[start].EncodedSize} encoded bytes does not fit a {maxMessageSize}-byte message.", nameof(items));
+            }
+
             int size = DeltaHeaderSize;
             int end = start;
             while (end < items.Count && end - start < ushort.MaxValue && size + items[end].EncodedSize <= maxMessageSize)

@@ -27,6 +27,13 @@ public sealed class GossipOptions
     /// <summary>Bytes charged per message for the Reticulum packet around it. Default 19 (HEADER_1).</summary>
     public int PacketOverheadBytes { get; set; } = MeshConstants.Header1Size;
 
+    /// <summary>
+    /// Largest gossip message in bytes (64 … <see cref="GossipMessage.MaxMessageSize"/> = 464; default 464).
+    /// A carrier that wraps messages (for example <see cref="MeshGossipService"/>'s signed envelope)
+    /// lowers it; summaries shrink to fit and items whose encoding does not fit one delta are not sent.
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = GossipMessage.MaxMessageSize;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RoundInterval, TimeSpan.Zero);
@@ -42,6 +49,8 @@ public sealed class GossipOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(DownAfterRounds, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(EvictAfterRounds, DownAfterRounds);
         ArgumentOutOfRangeException.ThrowIfNegative(PacketOverheadBytes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 64);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMessageBytes, GossipMessage.MaxMessageSize);
     }
 }
 

@@ -51,11 +51,23 @@ public abstract class MeshInterface : IAsyncDisposable
     /// <summary>The medium's nominal one-way latency in milliseconds (5 ms unless a subclass knows better).</summary>
     protected virtual int NominalLatencyMs => 5;
 
+    /// <summary>
+    /// How full the interface's transmit queue is, 0 (empty or no queue) … 1 (full): the congestion
+    /// input of the dynamic cost (spec 01-mesh §7, <c>Congestion.DynamicCost</c>). 0 unless the medium queues.
+    /// </summary>
+    public virtual double QueueFill => 0;
+
     /// <summary>Hardware MTU in bytes: the largest packet this interface carries (500 by default).</summary>
     public virtual int HardwareMtu => MeshConstants.Mtu;
 
     /// <summary>An interface access code: when set, outgoing packets are signed and masked and incoming ones must carry a valid code.</summary>
     public Ifac? AccessCode { get; set; }
+
+    /// <summary>Called when the interface (re)connects and can carry packets (set by the transport, which beacons on it at once).</summary>
+    public Action<MeshInterface>? WentOnline { get; set; }
+
+    /// <summary>Subclasses call this when a connection comes up (invokes <see cref="WentOnline"/>).</summary>
+    protected void OnWentOnline() => WentOnline?.Invoke(this);
 
     /// <summary>Called for each received packet (set by the transport).</summary>
     public MeshPacketHandler? PacketReceived { get; set; }

@@ -9,6 +9,7 @@ namespace Nexus.Mesh;
 /// </summary>
 public sealed class SimulatedLoRaInterface : MeshInterface
 {
+    private const int MaxQueuedPackets = 32;
     private readonly SimulatedLoRaChannel _channel;
     private readonly Queue<byte[]> _queue = new();
     private readonly List<(DateTimeOffset Start, DateTimeOffset End)> _history = [];
@@ -44,6 +45,18 @@ public sealed class SimulatedLoRaInterface : MeshInterface
 
     /// <inheritdoc />
     public override bool IsHalfDuplex => true;
+
+    /// <summary>Packets waiting for the radio (the one on air excluded) over the queue's 32 slots.</summary>
+    public override double QueueFill
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count / (double)MaxQueuedPackets;
+            }
+        }
+    }
 
     /// <summary>The airtime of a full 500-byte packet in milliseconds.</summary>
     protected override int NominalLatencyMs => (int)Math.Ceiling(_channel.Modulation.PacketAirtime(MeshConstants.Mtu).TotalMilliseconds);
@@ -83,7 +96,7 @@ public sealed class SimulatedLoRaInterface : MeshInterface
                 return false;
             }
 
-            if (_queue.Count >= 32)
+            if (_queue.Count >= MaxQueuedPackets)
             {
                 return false;
             }

@@ -56,6 +56,7 @@ public abstract class StreamInterface : MeshInterface
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _connected = true;
         var writeLoop = WriteLoopAsync(writer, linked.Token);
+        OnWentOnline();
         try
         {
             await ReadLoopAsync(reader, linked.Token).ConfigureAwait(false);

@@ -19,8 +19,9 @@ public enum NexusLinkState
 /// A NEXUS link (decision D3; docs/protocol/nexus-links.md): an end-to-end session between two
 /// identities over the mesh, made with Nexus.Crypto's <see cref="LinkHandshake"/> (prologue
 /// <c>nexus-mesh</c>) and sealed with its <see cref="LinkSession"/> — directional
-/// ChaCha20-Poly1305 keys, 64-bit counter nonces, a 2,048-packet replay window and rekeying after
-/// 1 hour or max(1 MB, bandwidth × 60 s / 8). Created by <see cref="NexusLinkManager"/>.
+/// ChaCha20-Poly1305 keys, 64-bit counter nonces, a 2,048-packet replay window and automatic
+/// rekeying (a fresh handshake on the same link id) when the session's <see cref="LinkRekeyPolicy"/>
+/// says so. Created by <see cref="NexusLinkManager"/>.
 /// </summary>
 public sealed class NexusLink : IDisposable
 {
@@ -49,8 +50,11 @@ public sealed class NexusLink : IDisposable
     /// <summary>Packets this side rejected: replayed, too old, forged or malformed.</summary>
     public long PacketsRejected { get; internal set; }
 
-    /// <summary>Whether the session is due for a rekey (see <see cref="LinkSession.IsRekeyDue"/>).</summary>
+    /// <summary>Whether the current session is due for a rekey (see <see cref="LinkSession.IsRekeyDue"/>); the manager then rekeys the link by itself.</summary>
     public bool IsRekeyDue => Session?.IsRekeyDue ?? false;
+
+    /// <summary>Completed rekeys: fresh handshakes that replaced this link's session without closing it.</summary>
+    public int Rekeys { get; internal set; }
 
     /// <summary>Largest plaintext per packet: 465 − 17 (type, link id) − 24 (counter, tag) = 424 bytes.</summary>
     public const int MaxPayloadSize = MeshConstants.Mtu - MeshConstants.Header2Size - 17 - LinkSession.OverheadInBytes;
@@ -58,6 +62,31 @@ public sealed class NexusLink : IDisposable
     internal LinkHandshake? Handshake { get; set; }
 
     internal LinkSession? Session { get; set; }
+
+    /// <summary>The replaced session, still accepted for packets in flight until <see cref="PreviousSessionExpires"/>.</summary>
+    internal LinkSession? PreviousSession { get; set; }
+
+    internal long PreviousSessionExpires { get; set; }
+
+    /// <summary>The rekey initiator's new session, used to open packets until the responder's acknowledgement promotes it.</summary>
+    internal LinkSession? NextSession { get; set; }
+
+    /// <summary>The handshake of a rekey in progress (either role).</summary>
+    internal LinkHandshake? RekeyHandshake { get; set; }
+
+    internal bool IsRekeyInitiator { get; set; }
+
+    /// <summary>The last handshake message this side sent and may resend (type byte + body), with its send time.</summary>
+    internal byte[]? LastHandshakeMessage { get; set; }
+
+    internal long LastHandshakeSent { get; set; }
+
+    internal long HandshakeStarted { get; set; }
+
+    internal int HandshakeAttempts { get; set; }
+
+    /// <summary>The initiator's confirmation (64 bytes), sent again when the responder repeats its response.</summary>
+    internal byte[]? SentConfirmation { get; set; }
 
     /// <summary>Seals and sends data to the peer.</summary>
     /// <param name="data">At most <see cref="MaxPayloadSize"/> bytes.</param>
@@ -69,8 +98,11 @@ public sealed class NexusLink : IDisposable
     public void Dispose()
     {
         State = NexusLinkState.Closed;
-        Handshake?.Dispose();
-        Session?.Dispose();
         _manager.Forget(this);
+        Handshake?.Dispose();
+        RekeyHandshake?.Dispose();
+        Session?.Dispose();
+        NextSession?.Dispose();
+        PreviousSession?.Dispose();
     }
 }

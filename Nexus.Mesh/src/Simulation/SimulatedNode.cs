@@ -87,12 +87,20 @@ public sealed class SimulatedNode
         Engine.AddNeighbour(neighbour.Id, link.Profile.BitsPerSecond, sharedChannel: link.Profile.HalfDuplex);
     }
 
-    internal void Boot()
+    internal void Boot() => Announces.Originate(Id, SignAnnounce, CompactPathCost.ForOrigin(0, 0, 1e9), Engine);
+
+    // random_hash = 5 seeded random bytes ‖ the simulation clock's unix seconds (5 bytes BE), as RNS builds it.
+    private byte[] SignAnnounce()
     {
         Span<byte> random = stackalloc byte[10];
-        _sim.Random.NextBytes(random);
-        var announce = AnnounceBuilder.Build(_identity, NetworkSimulator.DestinationName, random, ReadOnlySpan<byte>.Empty, ReadOnlySpan<byte>.Empty);
-        Announces.Originate(Id, announce, CompactPathCost.ForOrigin(0, 0, 1e9), Engine);
+        _sim.Random.NextBytes(random[..5]);
+        ulong seconds = (ulong)_sim.Clock.GetUtcNow().ToUnixTimeSeconds();
+        for (int i = 9; i >= 5; i--, seconds >>= 8)
+        {
+            random[i] = (byte)seconds;
+        }
+
+        return AnnounceBuilder.Build(_identity, NetworkSimulator.DestinationName, random, ReadOnlySpan<byte>.Empty, ReadOnlySpan<byte>.Empty);
     }
 
     private bool ValidateAnnounce(Hash128 destination, ReadOnlyMemory<byte> announce)

@@ -21,7 +21,9 @@ public delegate void MeshDataHandler(Hash128 destination, ReadOnlySpan<byte> dat
 /// forwards HEADER_2 packets addressed to its <see cref="TransportId"/> along the path its
 /// <see cref="PathPolicy"/> scores best, carries relay path costs out of the signed announce
 /// (decision D2, docs/protocol/path-cost.md), and detects dead neighbours by signed beacons.
-/// Inbound processing is serialised by one lock (deterministic under a fake clock); peers cannot
+/// Announce signatures are verified before the lock (interfaces verify in parallel) and copies of an
+/// announce already validated skip the verification; the rest of inbound processing is serialised
+/// by one lock (deterministic under a fake clock); peers cannot
 /// make it throw — malformed input is counted in <see cref="MeshMetrics"/> and dropped.
 /// </summary>
 public sealed partial class MeshTransport : IDisposable
@@ -51,6 +53,9 @@ public sealed partial class MeshTransport : IDisposable
     private readonly Dictionary<Hash128, DateTimeOffset> _lastRebroadcast = [];
     private readonly Dictionary<(Hash128, MeshInterface), DateTimeOffset> _neighbours = [];
     private readonly Dictionary<Hash256, PendingRebroadcast> _pending = [];
+    private readonly ValidatedAnnounceCache _validatedAnnounces = new(4_096);
+    private long _announceSignatureChecks;
+    private bool _disposed;
     private readonly ITimer _maintenance;
     private readonly MeshMetrics _metrics;
     private DateTimeOffset _nextBeacon;
@@ -102,6 +107,9 @@ public sealed partial class MeshTransport : IDisposable
 
     private readonly Dictionary<string, long> _drops = [];
 
+    /// <summary>Announce validations that ran the Ed25519 verification (copies of an announce already validated do not).</summary>
+    internal long AnnounceSignatureChecks => Interlocked.Read(ref _announceSignatureChecks);
+
     /// <summary>Packets forwarded as a relay.</summary>
     public long Forwarded { get; private set; }
 
@@ -111,6 +119,7 @@ public sealed partial class MeshTransport : IDisposable
     {
         ArgumentNullException.ThrowIfNull(iface);
         iface.PacketReceived = ProcessInbound;
+        iface.WentOnline = BeaconOnConnect;
         if (iface is TcpServerInterface server)
         {
             server.InterfaceSpawned += AddInterface;
@@ -123,6 +132,18 @@ public sealed partial class MeshTransport : IDisposable
         }
     }
 
+    // A (re)connected stream interface: beacon at once so the neighbour knows us without waiting an interval.
+    private void BeaconOnConnect(MeshInterface iface)
+    {
+        lock (_gate)
+        {
+            if (!_disposed && _interfaces.Contains(iface))
+            {
+                SendBeacon(iface);
+            }
+        }
+    }
+
     /// <summary>Detaches an interface and drops every path through it.</summary>
     /// <param name="iface">The interface.</param>
     public void RemoveInterface(MeshInterface iface)
@@ -132,6 +153,7 @@ public sealed partial class MeshTransport : IDisposable
         {
             _interfaces.Remove(iface);
             iface.PacketReceived = null;
+            iface.WentOnline = null;
             foreach (var e in Routes.Snapshot())
             {
                 if (e.Interface == iface)
@@ -232,8 +254,16 @@ public sealed partial class MeshTransport : IDisposable
     /// <param name="raw">The packet bytes.</param>
     public void ProcessInbound(MeshInterface source, ReadOnlySpan<byte> raw)
     {
+        // Announce signatures are checked before the transport lock is taken, so interfaces
+        // receiving on different threads verify in parallel (the verification is pure).
+        var verdict = PrevalidateAnnounce(raw, out var announceHash);
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _metrics.PacketIn();
             if (!Packet.TryParse(raw, out var packet))
             {
@@ -243,10 +273,16 @@ public sealed partial class MeshTransport : IDisposable
 
             var header = packet.Header;
             var hops = (byte)Math.Min(255, header.Hops + 1);
+            if (header.Context == PacketContext.NexusGossip && header.PacketType == PacketType.Data && header.HeaderType == HeaderType.Header1)
+            {
+                HandleGossip(source, packet);
+                return;
+            }
+
             switch (header.PacketType)
             {
                 case PacketType.Announce:
-                    HandleAnnounce(source, packet, hops);
+                    HandleAnnounce(source, packet, hops, verdict, announceHash);
                     return;
                 case PacketType.Data when header.DestinationType == DestinationType.Plain && header.HeaderType == HeaderType.Header1:
                     HandlePlain(source, packet);
@@ -274,9 +310,25 @@ public sealed partial class MeshTransport : IDisposable
         }
     }
 
-    /// <summary>Stops timers.</summary>
+    /// <summary>Stops timers; pending rebroadcasts and beacons are cancelled (nothing is signed after this returns, so the caller may dispose the identity).</summary>
     public void Dispose()
     {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var pending in _pending.Values)
+            {
+                pending.Timer?.Dispose();
+            }
+
+            _pending.Clear();
+        }
+
         _maintenance.Dispose();
         _metrics.Dispose();
     }
@@ -319,7 +371,44 @@ public sealed partial class MeshTransport : IDisposable
         }
     }
 
-    private void HandleAnnounce(MeshInterface source, in Packet packet, byte hops)
+    /// <summary>
+    /// Validates an inbound announce outside the transport lock: parse, own-echo check, then the
+    /// validated-announce cache or the full validation (destination hash + Ed25519 signature).
+    /// </summary>
+    /// <returns><see cref="AnnounceValidationResult.Malformed"/> for anything that is not a
+    /// parseable announce (the locked path counts it), otherwise the verdict.</returns>
+    private AnnounceValidationResult PrevalidateAnnounce(ReadOnlySpan<byte> raw, out Hash256 packetHash)
+    {
+        packetHash = default;
+        if (!Packet.TryParse(raw, out var packet) || packet.Header.PacketType != PacketType.Announce
+            || !Mesh.Announce.TryParse(packet, out var announce))
+        {
+            return AnnounceValidationResult.Malformed;
+        }
+
+        packetHash = packet.GetHash();
+        var header = packet.Header;
+        if (header.HeaderType == HeaderType.Header2 && header.TransportId == TransportId)
+        {
+            return AnnounceValidationResult.Valid; // our own rebroadcast echoed back: ignored under the lock
+        }
+
+        if (_validatedAnnounces.Contains(packetHash, header.ContextFlag))
+        {
+            return AnnounceValidationResult.Valid;
+        }
+
+        Interlocked.Increment(ref _announceSignatureChecks);
+        var verdict = announce.Validate();
+        if (verdict == AnnounceValidationResult.Valid)
+        {
+            _validatedAnnounces.Add(packetHash, header.ContextFlag);
+        }
+
+        return verdict;
+    }
+
+    private void HandleAnnounce(MeshInterface source, in Packet packet, byte hops, AnnounceValidationResult verdict, Hash256 hash)
     {
         if (!Mesh.Announce.TryParse(packet, out var announce))
         {
@@ -334,7 +423,6 @@ public sealed partial class MeshTransport : IDisposable
             return; // our own rebroadcast echoed back
         }
 
-        var hash = packet.GetHash();
         if (_pending.TryGetValue(hash, out var pending) && hops > pending.Hops)
         {
             pending.HeardRepeated = true; // a neighbour carried it onward: no retransmission needed
@@ -345,7 +433,6 @@ public sealed partial class MeshTransport : IDisposable
             return;
         }
 
-        var verdict = announce.Validate();
         if (verdict != AnnounceValidationResult.Valid)
         {
             _metrics.Announce(verdict == AnnounceValidationResult.InvalidSignature ? "invalid_signature" : "destination_mismatch");
@@ -367,6 +454,7 @@ public sealed partial class MeshTransport : IDisposable
             entry.PathCost = originCost;
         }
 
+        entry.FromGossip = false;
         entry.AnnounceRandomHash = announce.RandomHash.ToArray();
         entry.AnnounceData = packet.Data.ToArray();
         entry.AnnounceContextFlag = header.ContextFlag;
@@ -405,6 +493,12 @@ public sealed partial class MeshTransport : IDisposable
             {
                 lock (_gate)
                 {
+                    if (_disposed)
+                    {
+                        timer!.Dispose();
+                        return; // a callback already queued when the transport was disposed
+                    }
+
                     Rebroadcast(state);
                     if (state.Attempts == 1)
                     {
@@ -420,6 +514,7 @@ public sealed partial class MeshTransport : IDisposable
             null,
             jitter,
             Timeout.InfiniteTimeSpan);
+        state.Timer = timer;
     }
 
     private void Rebroadcast(PendingRebroadcast state)
@@ -501,7 +596,16 @@ public sealed partial class MeshTransport : IDisposable
             return;
         }
 
+        bool isNew = !_neighbours.ContainsKey(key);
         _neighbours[key] = _time.GetUtcNow();
+        if (isNew)
+        {
+            // Answer a neighbour heard for the first time at once, so both ends know each other
+            // without waiting a beacon interval (only on first contact: no beacon storms).
+            SendBeacon(source);
+        }
+
+        RaiseNeighbourHeard(neighbour, data[..64], source);
         foreach (var e in Routes.Snapshot())
         {
             if (e.NextHop == neighbour && e.Interface == source)
@@ -641,6 +745,11 @@ public sealed partial class MeshTransport : IDisposable
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             var now = _time.GetUtcNow();
             if (now >= _nextBeacon)
             {
@@ -768,5 +877,7 @@ public sealed partial class MeshTransport : IDisposable
         public int Attempts { get; set; }
 
         public bool HeardRepeated { get; set; }
+
+        public ITimer? Timer { get; set; }
     }
 }

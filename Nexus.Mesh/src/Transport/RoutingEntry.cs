@@ -64,6 +64,9 @@ public sealed class RoutingEntry
     /// <summary>The announce data (without header) to answer path requests from the table.</summary>
     internal byte[] AnnounceData { get; set; } = [];
 
+    /// <summary>Whether the path was installed by the gossip service (announce topic) rather than learned from an RNS announce.</summary>
+    internal bool FromGossip { get; set; }
+
     /// <summary>The announce header's context flag (ratchet present).</summary>
     internal bool AnnounceContextFlag { get; set; }
 

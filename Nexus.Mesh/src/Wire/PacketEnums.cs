@@ -104,6 +104,9 @@ public enum PacketContext : byte
     /// <summary>0x0E: link channel data.</summary>
     Channel = 0x0E,
 
+    /// <summary>0xE0: a NEXUS gossip message in a signed neighbour envelope (not a Reticulum value; NEXUS leaves context values open, see docs/protocol/gossip-and-congestion.md).</summary>
+    NexusGossip = 0xE0,
+
     /// <summary>0xFA: link keepalive.</summary>
     Keepalive = 0xFA,
 
