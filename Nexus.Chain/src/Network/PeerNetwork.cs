@@ -82,7 +82,10 @@ public sealed class PeerNetwork : IAsyncDisposable
     private int _gossipSignaled;
     private readonly CancellationTokenSource _cts = new();
     private readonly List<Task> _loops = new();
+    private readonly Channel<(ConsensusMessage Message, Peer Peer)> _inbound =
+        Channel.CreateBounded<(ConsensusMessage, Peer)>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private TcpListener? _listener;
+    private Thread? _consensusThread;
 
     /// <summary>Creates the network (call <see cref="Start"/>).</summary>
     /// <param name="app">The chain application (mempool, state).</param>
@@ -137,6 +140,12 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
 
         _loops.Add(GossipLoop(_cts.Token));
+
+        // Consensus messages are handled on a dedicated thread, not behind the thread pool's queue: under load
+        // that queue holds transaction verification work (gossip admission), and a proposal or vote waiting
+        // behind it stretches every height.
+        _consensusThread = new Thread(ConsensusLoop) { IsBackground = true, Name = "nexus-chain-consensus" };
+        _consensusThread.Start(_cts.Token);
     }
 
     /// <summary>Sends a consensus message to every connected peer (never blocks).</summary>
@@ -165,6 +174,8 @@ public sealed class PeerNetwork : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _cts.CancelAsync().ConfigureAwait(false);
+        _inbound.Writer.TryComplete();
+        _consensusThread?.Join();
         _listener?.Stop();
         foreach (var p in _peers.Values) p.Close();
         try
@@ -377,7 +388,7 @@ public sealed class PeerNetwork : IAsyncDisposable
             {
                 if (ConsensusMessage.TryDecode(payload, _app.Mempool, out var message, out var error))
                 {
-                    _engine.Receive(message!, peer);
+                    await _inbound.Writer.WriteAsync((message!, peer), ct).ConfigureAwait(false);
                 }
                 else
                 {
@@ -470,6 +481,25 @@ public sealed class PeerNetwork : IAsyncDisposable
         if (Interlocked.Exchange(ref _gossipSignaled, 1) == 0)
         {
             _gossipSignal.Release();
+        }
+    }
+
+    private void ConsensusLoop(object? state)
+    {
+        var ct = (CancellationToken)state!;
+        var reader = _inbound.Reader;
+        try
+        {
+            while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+            {
+                while (reader.TryRead(out var item))
+                {
+                    _engine.Receive(item.Message, item.Peer);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -55,6 +55,7 @@ internal static class DevnetBench
         var submitted = new long[total];
         var finality = new double[total];
         int committed = 0;
+        int laterRounds = 0;
         long lastCommit = 0;
         var allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -83,6 +84,7 @@ internal static class DevnetBench
             nodes[0].BlockCommitted += committedBlock =>
             {
                 long now = Stopwatch.GetTimestamp();
+                if (committedBlock.Commit.Round > 0) Interlocked.Increment(ref laterRounds);
                 foreach (var tx in committedBlock.Block.Transactions)
                 {
                     if (index.TryGetValue(tx.Hash, out int i))
@@ -138,7 +140,7 @@ internal static class DevnetBench
             var latencies = finality.Where(f => f > 0).Order().ToArray();
             double P(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
             ulong blocks = nodes[0].Store.Height - startHeight;
-            Console.WriteLine($"max {maxBlockTransactions} transactions per block; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
+            Console.WriteLine($"max {maxBlockTransactions} transactions per block; {Volatile.Read(ref laterRounds)} blocks decided after round 0; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
             Console.WriteLine("| offered rate | submitted | committed | blocks | committed TPS | finality p50 | finality p99 | max |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
