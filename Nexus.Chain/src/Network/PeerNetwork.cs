@@ -76,7 +76,10 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly ConcurrentDictionary<Ed25519PublicKey, Peer> _peers = new();
     private readonly ConcurrentDictionary<Ed25519PublicKey, long> _banned = new();
     private const int MaxGossipQueued = 100_000;
-    private readonly ConcurrentQueue<Transaction> _gossip = new();
+    [ThreadStatic]
+    private static Peer? t_origin; // the peer whose gossip batch is being admitted on this thread, if any
+
+    private readonly ConcurrentQueue<(Transaction Tx, Peer? Origin)> _gossip = new();
     private readonly SemaphoreSlim _gossipSignal = new(0);
     private int _gossipQueued;
     private int _gossipSignaled;
@@ -450,7 +453,17 @@ public sealed class PeerNetwork : IAsyncDisposable
             return;
         }
 
-        var results = _app.Mempool.AddRange(txs);
+        AdmissionStatus[] results;
+        t_origin = peer; // admitted transactions are not gossiped back to this peer
+        try
+        {
+            results = _app.Mempool.AddRange(txs);
+        }
+        finally
+        {
+            t_origin = null;
+        }
+
         int bad = 0;
         foreach (var r in results)
         {
@@ -477,7 +490,8 @@ public sealed class PeerNetwork : IAsyncDisposable
             return;
         }
 
-        _gossip.Enqueue(tx);
+        var origin = t_origin;
+        _gossip.Enqueue((tx, origin is not null && ReferenceEquals(origin.Owner, this) ? origin : null));
         if (Interlocked.Exchange(ref _gossipSignaled, 1) == 0)
         {
             _gossipSignal.Release();
@@ -505,7 +519,7 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     private async Task GossipLoop(CancellationToken ct)
     {
-        var pending = new List<Transaction>();
+        var pending = new List<(Transaction Tx, Peer? Origin)>();
         try
         {
             while (true)
@@ -513,11 +527,11 @@ public sealed class PeerNetwork : IAsyncDisposable
                 await _gossipSignal.WaitAsync(ct).ConfigureAwait(false);
                 Volatile.Write(ref _gossipSignaled, 0); // before draining: a transaction queued from here on signals again
                 int bytes = 0;
-                while (_gossip.TryDequeue(out var tx))
+                while (_gossip.TryDequeue(out var item))
                 {
                     Interlocked.Decrement(ref _gossipQueued);
-                    pending.Add(tx);
-                    bytes += tx.Size;
+                    pending.Add(item);
+                    bytes += item.Tx.Size;
                     if (bytes >= 1024 * 1024)
                     {
                         SendGossip(pending);
@@ -533,19 +547,50 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
     }
 
-    private void SendGossip(List<Transaction> pending)
+    /// <summary>
+    /// Sends the drained transactions to every peer except, for each transaction, the peer it came from
+    /// (it has it): one shared encoding when none came from a connected peer, else one per peer.
+    /// </summary>
+    private void SendGossip(List<(Transaction Tx, Peer? Origin)> pending)
     {
         if (pending.Count == 0)
         {
             return;
         }
 
-        byte[] encoded = EncodeBatch(pending);
-        pending.Clear();
+        bool anyOrigin = false;
+        foreach (var (_, origin) in pending)
+        {
+            anyOrigin |= origin is not null;
+        }
+
+        var txs = new List<Transaction>(pending.Count);
+        byte[]? shared = null;
         foreach (var p in _peers.Values)
         {
-            p.Send(1, encoded);
+            if (anyOrigin)
+            {
+                txs.Clear();
+                foreach (var (tx, origin) in pending)
+                {
+                    if (!ReferenceEquals(origin, p)) txs.Add(tx);
+                }
+
+                if (txs.Count > 0) p.Send(1, EncodeBatch(txs));
+            }
+            else
+            {
+                if (shared is null)
+                {
+                    foreach (var (tx, _) in pending) txs.Add(tx);
+                    shared = EncodeBatch(txs);
+                }
+
+                p.Send(1, shared);
+            }
         }
+
+        pending.Clear();
     }
 
     /// <summary>
@@ -591,6 +636,8 @@ public sealed class PeerNetwork : IAsyncDisposable
         private long _lastRefill = owner._time.GetTimestamp();
 
         public int ScoreField = owner._options.InitialScore;
+
+        public PeerNetwork Owner => owner;
 
         public Ed25519PublicKey Key => key;
 
