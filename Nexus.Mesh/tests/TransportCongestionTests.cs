@@ -203,18 +203,44 @@ public class TransportCongestionTests
     {
         using var sim = new Sim();
         var a = sim.Add("A", 1, 1);
-        var (attached, far) = sim.Wire(a.Transport, "A-x");
+        var b = sim.Add("B", 1, 2);
+        var (ab, _) = sim.Link("A", "B");
+        sim.Run(TimeSpan.FromSeconds(1)); // beacons: A knows B's key on A-B
+
+        byte[] SignalFrom(NodeIdentity sender, ulong stamp, bool sign)
+        {
+            var data = new byte[MeshTransport.CongestionSignalDataSize];
+            new Hash128(sender.Hash).WriteTo(data);
+            BinaryPrimitives.WriteUInt64LittleEndian(data.AsSpan(16), stamp);
+            new CongestionSignal(CongestionSeverity.Severe, CongestionScope.ThisLink, 3_000).WriteTo(data.AsSpan(24));
+            if (sign)
+            {
+                sender.SigningKey.Sign([.. "nexus.congestion"u8, .. data.AsSpan(0, 27)], data.AsSpan(27));
+            }
+
+            return PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, DestinationHash.ComputePlain(MeshTransport.CongestionName), PacketContext.NexusCongestion), data);
+        }
+
         using var stranger = NodeIdentity.Generate();
-        var forged = new byte[MeshTransport.CongestionSignalDataSize];
-        new Hash128(stranger.Hash).WriteTo(forged);
-        new CongestionSignal(CongestionSeverity.Saturated, CongestionScope.ThisLink, 60_000).WriteTo(forged.AsSpan(24));
-        var packet = PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, DestinationHash.ComputePlain(MeshTransport.CongestionName), PacketContext.NexusCongestion), forged);
-        a.Transport.ProcessInbound(attached, packet);
+        a.Transport.ProcessInbound(ab, SignalFrom(stranger, 1, sign: true));
         Assert.Equal(1, a.Transport.Drops["unknown_congestion_sender"]);
-        a.Transport.ProcessInbound(attached, packet.AsSpan(0, packet.Length - 1));
+        a.Transport.ProcessInbound(ab, SignalFrom(b.Identity, 1, sign: false));
+        Assert.Equal(1, a.Transport.Drops["bad_congestion_signature"]);
+        var genuine = SignalFrom(b.Identity, 1, sign: true);
+        a.Transport.ProcessInbound(ab, genuine.AsSpan(0, genuine.Length - 1));
         Assert.Equal(1, a.Transport.Drops["malformed_congestion_signal"]);
         Assert.Equal(0, a.Transport.CongestionSignalsReceived);
-        Assert.True(far.IsOnline);
+
+        a.Transport.ProcessInbound(ab, genuine);
+        Assert.Equal(1, a.Transport.CongestionSignalsReceived);
+        Assert.True(a.Transport.CongestionFill(ab, b.Transport.TransportId) >= 0.75);
+        a.Transport.ProcessInbound(ab, genuine);
+        Assert.Equal(1, a.Transport.Drops["replayed_congestion_signal"]);
+        Assert.Equal(1, a.Transport.CongestionSignalsReceived);
+
+        // The signal lapses after its drain estimate (3 s): the hop's cost falls back.
+        sim.Run(TimeSpan.FromSeconds(4));
+        Assert.Equal(0, a.Transport.CongestionFill(ab, b.Transport.TransportId));
     }
 
     [Fact]
