@@ -582,7 +582,10 @@ public class GossipServiceTests(ITestOutputHelper output)
             s.Transport.Send(a.Destination.Hash, bulk);
         }
 
-        Assert.True(radios[0].QueueFill > 0.9, $"fill {radios[0].QueueFill}");
+        // The radio is scheduled: the backlog sits in the transport's LinkScheduler, the radio holds one frame at a time.
+        var scheduler = s.Transport.SchedulerOf(radios[0])!;
+        Assert.True(scheduler.Fill > 0.9, $"fill {scheduler.Fill}");
+        Assert.True(radios[0].QueueFill <= 1 / 32.0, $"radio fill {radios[0].QueueFill}");
         mesh.Run(TimeSpan.FromSeconds(3)); // round 3 runs with the queue still ~90 % full
         var during = s.Transport.Routes.Select(d.Destination.Hash, PathPolicy.Default)!;
         Assert.Equal(b.Transport.TransportId, during.NextHop);
@@ -597,6 +600,7 @@ public class GossipServiceTests(ITestOutputHelper output)
 
         // The queue drains (about 30 s of airtime); the next round moves traffic back.
         mesh.Run(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, scheduler.Fill);
         Assert.Equal(0, radios[0].QueueFill);
         Assert.Equal(a.Transport.TransportId, s.Transport.Routes.Select(d.Destination.Hash, PathPolicy.Default)!.NextHop);
     }

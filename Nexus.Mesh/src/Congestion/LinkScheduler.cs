@@ -19,7 +19,11 @@ public readonly record struct PriorityStatistics(long Enqueued, long Sent, long 
 /// neighbours within a level; P0/P1/P2 packets older than 500 ms / 5 s / 30 s are dropped;</item>
 /// <item>starvation prevention: while P3 has packets, every byte served from P0–P2 earns P3 a credit
 /// of share/(1 − share) bytes (deficit round robin, share = 10 %), and P3 is served as soon as its
-/// credit covers its head packet, so P3 receives at least 10 % of user bytes and is never starved;</item>
+/// credit covers its head packet, so P3 receives at least 10 % of user bytes and is never starved;
+/// P3 owns a reserve of share × capacity bytes of the queue (at least one 500-byte MTU): a full queue
+/// evicts P3 packets for higher classes only above it, and a P3 packet arriving at a full queue while
+/// P3 holds less evicts the newest packet of the lowest higher class, so a flood of P0–P2 can neither
+/// empty P3 nor keep it out;</item>
 /// <item>per-neighbour token buckets: the user rate (0.90 × the measured rate, an EMA of transmit
 /// throughput with a 60 s half-life) is split among neighbours with queued packets by
 /// <see cref="IFairShareWeighting"/> weight; a neighbour over its share stays queued, never dropped;</item>
@@ -163,8 +167,10 @@ public sealed class LinkScheduler
     }
 
     /// <summary>Queues a packet. When the queue would overflow, packets of lower priority than
-    /// <paramref name="packet"/> are dropped from the tail of the lowest non-empty class first; when
-    /// that is not enough the new packet itself is dropped.</summary>
+    /// <paramref name="packet"/> are dropped from the tail of the lowest non-empty class first (P3
+    /// only above its reserve of <see cref="LinkSchedulerOptions.BulkMinimumShare"/> × capacity bytes,
+    /// at least one MTU; a P3 packet that fits within that reserve evicts the newest P2, else P1, else P0
+    /// packet); when that is not enough the new packet itself is dropped.</summary>
     /// <param name="packet">The packet (at most the queue capacity in bytes).</param>
     /// <returns>True when queued; false when dropped (<see cref="PacketDropped"/> is raised with <see cref="DropReason.QueueFull"/>).</returns>
     public bool Enqueue(ScheduledPacket packet)
@@ -178,7 +184,7 @@ public sealed class LinkScheduler
 
         while (_queuedBytes + packet.Length > _capacity)
         {
-            if (!DropLowestBelow(p))
+            if (!DropLowestBelow(p) && !(p == 3 && _levels[3].Bytes + packet.Length <= BulkReserveBytes && DropForBulkReserve()))
             {
                 Drop(packet, DropReason.QueueFull);
                 return false;
@@ -356,6 +362,11 @@ public sealed class LinkScheduler
     {
         for (int p = 3; p > priority; p--)
         {
+            if (p == 3 && _levels[3].Bytes <= BulkReserveBytes)
+            {
+                continue; // P3 keeps its reserve, or higher classes arriving at a full queue would starve it
+            }
+
             var victim = _levels[p].RemoveNewest();
             if (victim is not null)
             {
@@ -367,6 +378,27 @@ public sealed class LinkScheduler
 
         return false;
     }
+
+    // A P3 packet arriving at a full queue while P3 holds less than its reserve takes the place of the
+    // newest packet of the lowest non-empty higher class (P2, then P1, then P0).
+    private bool DropForBulkReserve()
+    {
+        for (int p = 2; p >= 0; p--)
+        {
+            var victim = _levels[p].RemoveNewest();
+            if (victim is not null)
+            {
+                Removed(victim);
+                Drop(victim, DropReason.QueueFull);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Bytes of P3 that arrivals of higher classes may not evict: the bulk share of the queue, at least one MTU.
+    private long BulkReserveBytes => Math.Max(MeshConstants.Mtu, (long)(_options.BulkMinimumShare * _capacity));
 
     private void UpdateCongestion()
     {
@@ -444,6 +476,8 @@ public sealed class LinkScheduler
 
         public int Count { get; private set; }
 
+        public long Bytes { get; private set; }
+
         public Dictionary<Hash128, PacketDeque> Queues => _queues;
 
         public void Enqueue(ScheduledPacket packet)
@@ -457,6 +491,7 @@ public sealed class LinkScheduler
 
             queue.Enqueue(packet);
             Count++;
+            Bytes += packet.Length;
         }
 
         public bool TryTake(LinkScheduler owner, long now, double creditLimit, out ScheduledPacket? packet)
@@ -472,6 +507,7 @@ public sealed class LinkScheduler
                 {
                     var expired = queue.Dequeue();
                     Count--;
+                    Bytes -= expired.Length;
                     owner.Removed(expired);
                     owner.Drop(expired, DropReason.DeadlineExpired);
                 }
@@ -487,6 +523,7 @@ public sealed class LinkScheduler
                 {
                     packet = queue.Dequeue();
                     Count--;
+                    Bytes -= packet.Length;
                     if (queue.Count == 0)
                     {
                         RemoveAt(index);
@@ -529,6 +566,7 @@ public sealed class LinkScheduler
 
             var last = longest.RemoveLast();
             Count--;
+            Bytes -= last.Length;
             if (longest.Count == 0)
             {
                 RemoveAt(_order.IndexOf(key));

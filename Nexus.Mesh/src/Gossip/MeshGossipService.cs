@@ -313,7 +313,7 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
             return new HopCost(double.MaxValue, ushort.MaxValue, 1);
         }
 
-        double multiplier = DynamicCost.Multiplier((long)(Math.Clamp(iface.QueueFill, 0, 1) * 1_000_000), 1_000_000);
+        double multiplier = DynamicCost.Multiplier((long)(_transport.CongestionFill(iface, neighbour) * 1_000_000), 1_000_000);
         return new HopCost(_transport.Options.RelayCostMicroNxsPerByte * multiplier + CongestionFloor(multiplier), iface.LatencyMs, iface.BitrateBitsPerSecond);
     }
 

@@ -57,6 +57,24 @@ public abstract class MeshInterface : IAsyncDisposable
     /// </summary>
     public virtual double QueueFill => 0;
 
+    /// <summary>
+    /// The rate this interface can sustain in bit/s, the nominal rate of its <c>Congestion.LinkScheduler</c>
+    /// in a <see cref="MeshTransport"/>: <see cref="BitrateBitsPerSecond"/> unless the medium knows
+    /// better (a duty-cycled radio reports bitrate × framing efficiency × duty cycle).
+    /// </summary>
+    public virtual double CapacityBitsPerSecond => BitrateBitsPerSecond;
+
+    /// <summary>
+    /// How long until the medium can take a frame of <paramref name="frameLength"/> bytes without
+    /// queueing it behind other frames or breaking a duty-cycle limit: <see cref="TimeSpan.Zero"/>
+    /// for media without their own transmit queue (the default). A <see cref="MeshTransport"/> hands
+    /// scheduled packets to the interface only when this is zero, so its priority queues, not the
+    /// medium's FIFO, decide what goes next.
+    /// </summary>
+    /// <param name="frameLength">The frame length in bytes (after IFAC).</param>
+    /// <returns>The wait; <see cref="TimeSpan.Zero"/> when the frame can go now.</returns>
+    public virtual TimeSpan TimeUntilSendable(int frameLength) => TimeSpan.Zero;
+
     /// <summary>Hardware MTU in bytes: the largest packet this interface carries (500 by default).</summary>
     public virtual int HardwareMtu => MeshConstants.Mtu;
 

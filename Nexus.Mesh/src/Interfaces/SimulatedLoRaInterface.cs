@@ -58,6 +58,78 @@ public sealed class SimulatedLoRaInterface : MeshInterface
         }
     }
 
+    /// <summary>Sustainable rate in bit/s: a full 500-byte packet's bits over its airtime, times the duty cycle.</summary>
+    public override double CapacityBitsPerSecond =>
+        MeshConstants.Mtu * 8 / _channel.Modulation.PacketAirtime(MeshConstants.Mtu).TotalSeconds * DutyCycle;
+
+    /// <summary>
+    /// Zero when the radio is idle with nothing queued and the duty-cycle window has room for
+    /// <paramref name="frameLength"/> bytes of airtime; otherwise the time until the frame on air
+    /// (and any queued behind it) ends, or until enough airtime leaves the sliding window (at least 1 ms
+    /// while a transmission is still marked active).
+    /// </summary>
+    /// <param name="frameLength">Frame length in bytes.</param>
+    /// <returns>The wait.</returns>
+    public override TimeSpan TimeUntilSendable(int frameLength)
+    {
+        var now = _channel.TimeProvider.GetUtcNow();
+        lock (_gate)
+        {
+            var wait = TimeSpan.Zero;
+            if (_transmitting || _queue.Count > 0)
+            {
+                var busyUntil = now;
+                if (_history.Count > 0 && _history[^1].End > busyUntil)
+                {
+                    busyUntil = _history[^1].End;
+                }
+
+                foreach (var q in _queue)
+                {
+                    busyUntil += _channel.Modulation.PacketAirtime(q.Length);
+                }
+
+                wait = busyUntil - now;
+                if (wait < TimeSpan.FromMilliseconds(1))
+                {
+                    wait = TimeSpan.FromMilliseconds(1);
+                }
+            }
+
+            if (DutyCycle < 1)
+            {
+                var airtime = _channel.Modulation.PacketAirtime(Math.Max(1, frameLength));
+                var since = now - DutyCycleWindow;
+                var excess = UsedSince(since) + airtime - TimeSpan.FromTicks((long)(DutyCycle * DutyCycleWindow.Ticks));
+                if (excess > TimeSpan.Zero)
+                {
+                    // The window slides: find how far it must move for `excess` of past airtime to leave it.
+                    var left = excess;
+                    foreach (var (start, end) in _history)
+                    {
+                        if (end <= since)
+                        {
+                            continue;
+                        }
+
+                        var from = start > since ? start : since;
+                        if (end - from >= left)
+                        {
+                            var slide = from + left - since + TimeSpan.FromMilliseconds(1);
+                            return slide > wait ? slide : wait;
+                        }
+
+                        left -= end - from;
+                    }
+
+                    return DutyCycleWindow; // unreachable unless the frame alone exceeds the limit
+                }
+            }
+
+            return wait;
+        }
+    }
+
     /// <summary>The airtime of a full 500-byte packet in milliseconds.</summary>
     protected override int NominalLatencyMs => (int)Math.Ceiling(_channel.Modulation.PacketAirtime(MeshConstants.Mtu).TotalMilliseconds);
 

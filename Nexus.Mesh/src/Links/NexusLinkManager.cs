@@ -202,7 +202,9 @@ public sealed class NexusLinkManager : IDisposable
         data[0] = type;
         linkId.WriteTo(data[1..]);
         body.CopyTo(data[17..]);
-        return _transport.Send(DestinationHash.Compute(LinkName, peer.Hash), data);
+        // Handshake, confirmation and rekey messages are link setup (P1, spec 01-mesh §7); sealed data is P2.
+        var priority = type == Data ? Congestion.TrafficPriority.Standard : Congestion.TrafficPriority.Interactive;
+        return _transport.Send(DestinationHash.Compute(LinkName, peer.Hash), data, priority: priority);
     }
 
     private void OnData(Hash128 destination, ReadOnlySpan<byte> data, MeshInterface source)

@@ -24,12 +24,12 @@ public sealed partial class MeshTransport
         }
     }
 
-    /// <summary>Hands a packet to one interface (counted like every transmission).</summary>
-    internal bool TransmitOn(MeshInterface iface, ReadOnlySpan<byte> raw)
+    /// <summary>Hands a packet to one interface (counted like every transmission; P2 in a scheduled interface's queue).</summary>
+    internal bool TransmitOn(MeshInterface iface, ReadOnlySpan<byte> raw, Congestion.TrafficPriority priority = Congestion.TrafficPriority.Standard)
     {
         lock (_gate)
         {
-            return Transmit(iface, raw);
+            return Transmit(iface, raw, priority);
         }
     }
 

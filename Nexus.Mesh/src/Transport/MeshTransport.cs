@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nexus.Crypto;
+using Nexus.Mesh.Congestion;
 
 namespace Nexus.Mesh;
 
@@ -128,6 +129,7 @@ public sealed partial class MeshTransport : IDisposable
         lock (_gate)
         {
             _interfaces.Add(iface);
+            AttachScheduler(iface);
             SendBeacon(iface);
         }
     }
@@ -152,6 +154,7 @@ public sealed partial class MeshTransport : IDisposable
         lock (_gate)
         {
             _interfaces.Remove(iface);
+            DetachScheduler(iface);
             iface.PacketReceived = null;
             iface.WentOnline = null;
             foreach (var e in Routes.Snapshot())
@@ -192,7 +195,7 @@ public sealed partial class MeshTransport : IDisposable
             var raw = BuildLocalAnnounce(destination, PacketContext.None);
             foreach (var iface in _interfaces)
             {
-                Transmit(iface, raw);
+                Transmit(iface, raw, TrafficPriority.Interactive);
             }
         }
     }
@@ -203,10 +206,17 @@ public sealed partial class MeshTransport : IDisposable
     /// <param name="policy">Path policy (options default when null).</param>
     /// <param name="destinationType">Destination type bits of the packet (SINGLE by default).</param>
     /// <param name="context">Context byte.</param>
-    /// <returns>Whether the packet was handed to an interface.</returns>
+    /// <param name="priority">The packet's class in the outbound interface's <see cref="LinkScheduler"/> (spec 01-mesh §7; default P2 <see cref="TrafficPriority.Standard"/>). Ignored on interfaces that are not scheduled (<see cref="MeshTransportOptions.ScheduleInterfacesUpToBitsPerSecond"/>).</param>
+    /// <returns>Whether the packet was handed to an interface or queued in its scheduler (a queued packet may still be dropped later: deadline or overflow, counted in <see cref="Drops"/>).</returns>
     /// <exception cref="ArgumentException">The data is too long.</exception>
-    public bool Send(Hash128 destination, ReadOnlySpan<byte> data, PathPolicy? policy = null, DestinationType destinationType = DestinationType.Single, PacketContext context = PacketContext.None)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="priority"/> is not a defined class.</exception>
+    public bool Send(Hash128 destination, ReadOnlySpan<byte> data, PathPolicy? policy = null, DestinationType destinationType = DestinationType.Single, PacketContext context = PacketContext.None, TrafficPriority priority = TrafficPriority.Standard)
     {
+        if ((byte)priority > (byte)TrafficPriority.Bulk)
+        {
+            throw new ArgumentOutOfRangeException(nameof(priority), priority, "Priorities are P0..P3.");
+        }
+
         if (data.Length > MeshConstants.Mtu - MeshConstants.Header2Size)
         {
             throw new ArgumentException("At most 465 bytes of data fit a transported packet.", nameof(data));
@@ -226,7 +236,7 @@ public sealed partial class MeshTransport : IDisposable
                 : new PacketHeader(PacketType.Data, destinationType, destination, context, 0, route.NextHop);
             Span<byte> buffer = stackalloc byte[MeshConstants.Mtu];
             var n = PacketWriter.Write(header, data, buffer);
-            if (!Transmit(route.Interface, buffer[..n]))
+            if (!Transmit(route.Interface, buffer[..n], priority))
             {
                 return false;
             }
@@ -279,6 +289,12 @@ public sealed partial class MeshTransport : IDisposable
                 return;
             }
 
+            if (header.Context == PacketContext.NexusCongestion && header.PacketType == PacketType.Data && header.HeaderType == HeaderType.Header1)
+            {
+                HandleCongestionSignal(source, packet);
+                return;
+            }
+
             switch (header.PacketType)
             {
                 case PacketType.Announce:
@@ -327,6 +343,11 @@ public sealed partial class MeshTransport : IDisposable
             }
 
             _pending.Clear();
+            foreach (var queue in _queues.Values)
+            {
+                queue.Timer?.Dispose();
+                queue.Detached = true;
+            }
         }
 
         _maintenance.Dispose();
@@ -360,7 +381,7 @@ public sealed partial class MeshTransport : IDisposable
         }
 
         data.CopyTo(buffer[offset..]);
-        if (Transmit(route.Interface, buffer[..(offset + data.Length)]))
+        if (Transmit(route.Interface, buffer[..(offset + data.Length)], Options.RelayPriority, source))
         {
             Forwarded++;
             RaisePacketRelayed(packet, source, route);
@@ -533,9 +554,9 @@ public sealed partial class MeshTransport : IDisposable
                 continue;
             }
 
-            Transmit(iface, state.Packet);
+            Transmit(iface, state.Packet, TrafficPriority.Interactive);
             var cost = state.Entry.PathCost.AddHop(Options.RelayCostMicroNxsPerByte, iface.LatencyMs, iface.BitrateBitsPerSecond);
-            Transmit(iface, BuildPathCostUpdate(state.Destination, state.RandomHash, cost));
+            Transmit(iface, BuildPathCostUpdate(state.Destination, state.RandomHash, cost), TrafficPriority.Interactive);
         }
     }
 
@@ -568,7 +589,7 @@ public sealed partial class MeshTransport : IDisposable
         _identity.SigningKey.Sign(signed, data[72..]);
         Span<byte> buffer = stackalloc byte[MeshConstants.Header1Size + 136];
         var n = PacketWriter.Write(new PacketHeader(PacketType.Data, DestinationType.Plain, BeaconHash), data, buffer);
-        Transmit(iface, buffer[..n]);
+        Transmit(iface, buffer[..n], TrafficPriority.Interactive);
     }
 
     private void HandleBeacon(MeshInterface source, ReadOnlySpan<byte> data)
@@ -598,6 +619,7 @@ public sealed partial class MeshTransport : IDisposable
 
         bool isNew = !_neighbours.ContainsKey(key);
         _neighbours[key] = _time.GetUtcNow();
+        RememberNeighbourKey(neighbour, data[..64]);
         if (isNew)
         {
             // Answer a neighbour heard for the first time at once, so both ends know each other
@@ -692,7 +714,7 @@ public sealed partial class MeshTransport : IDisposable
 
         if (_local.ContainsKey(destination))
         {
-            Transmit(source, BuildLocalAnnounce(destination, PacketContext.PathResponse));
+            Transmit(source, BuildLocalAnnounce(destination, PacketContext.PathResponse), TrafficPriority.Interactive);
             return;
         }
 
@@ -700,7 +722,7 @@ public sealed partial class MeshTransport : IDisposable
         if (route is not null && route.AnnounceData.Length > 0)
         {
             var header = new PacketHeader(PacketType.Announce, DestinationType.Single, destination, PacketContext.PathResponse, route.Hops, TransportId, route.AnnounceContextFlag);
-            Transmit(source, PacketWriter.ToArray(header, route.AnnounceData));
+            Transmit(source, PacketWriter.ToArray(header, route.AnnounceData), TrafficPriority.Interactive);
             return;
         }
 
@@ -708,7 +730,7 @@ public sealed partial class MeshTransport : IDisposable
         {
             if (iface != source)
             {
-                Transmit(iface, PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, PathRequestHash), data));
+                Transmit(iface, PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, PathRequestHash), data), TrafficPriority.Interactive, source);
             }
         }
     }
@@ -725,7 +747,7 @@ public sealed partial class MeshTransport : IDisposable
         {
             if (iface != except)
             {
-                Transmit(iface, raw);
+                Transmit(iface, raw, TrafficPriority.Interactive);
             }
         }
     }
@@ -802,6 +824,7 @@ public sealed partial class MeshTransport : IDisposable
                 foreach (var key in gone)
                 {
                     _neighbours.Remove(key);
+                    ForgetNeighbour(key.Item1, key.Item2);
                 }
             }
 
@@ -833,17 +856,6 @@ public sealed partial class MeshTransport : IDisposable
         }
 
         return true;
-    }
-
-    private bool Transmit(MeshInterface iface, ReadOnlySpan<byte> raw)
-    {
-        if (iface.TrySend(raw))
-        {
-            _metrics.PacketOut();
-            return true;
-        }
-
-        return false;
     }
 
     private void Drop(string reason)

@@ -39,6 +39,24 @@ public sealed class MeshTransportOptions
     /// <summary>Policy used by <see cref="MeshTransport.Send"/> when none is given.</summary>
     public PathPolicy DefaultPolicy { get; set; } = PathPolicy.Default;
 
+    /// <summary>
+    /// Interfaces that are half-duplex (radios) or whose <see cref="MeshInterface.BitrateBitsPerSecond"/>
+    /// is at most this many bit/s send through a <see cref="Congestion.LinkScheduler"/> (priority queues,
+    /// per-neighbour fair share, backpressure); faster ones (TCP, UDP, fast in-memory links) hand
+    /// packets straight to the medium. Default 1,000,000 bit/s; 0 schedules only half-duplex interfaces;
+    /// <see cref="long.MaxValue"/> schedules every interface.
+    /// </summary>
+    public long ScheduleInterfacesUpToBitsPerSecond { get; set; } = 1_000_000;
+
+    /// <summary>Queue capacity of each interface scheduler in bytes (0: the scheduler default, max(8 × 500 B, 4 s of the interface's capacity)).</summary>
+    public long SchedulerQueueCapacityBytes { get; set; }
+
+    /// <summary>The priority of packets this node relays (the wire format does not carry one). Default <see cref="Congestion.TrafficPriority.Standard"/>.</summary>
+    public Congestion.TrafficPriority RelayPriority { get; set; } = Congestion.TrafficPriority.Standard;
+
+    /// <summary>Optional payment-weighted fair-share hook handed to every interface scheduler (equal shares when null).</summary>
+    public Congestion.IFairShareWeighting? FairShareWeighting { get; set; }
+
     /// <summary>Seed of the rebroadcast jitter (deterministic simulations).</summary>
     public int Seed { get; set; } = 1;
 }

@@ -107,6 +107,9 @@ public enum PacketContext : byte
     /// <summary>0xE0: a NEXUS gossip message in a signed neighbour envelope (not a Reticulum value; NEXUS leaves context values open, see docs/protocol/gossip-and-congestion.md).</summary>
     NexusGossip = 0xE0,
 
+    /// <summary>0xE1: a NEXUS 3-byte CongestionSignal in a signed neighbour envelope, sent one hop upstream (docs/protocol/gossip-and-congestion.md).</summary>
+    NexusCongestion = 0xE1,
+
     /// <summary>0xFA: link keepalive.</summary>
     Keepalive = 0xFA,
 
