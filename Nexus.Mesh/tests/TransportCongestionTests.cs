@@ -202,6 +202,73 @@ public class TransportCongestionTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal(0, c.Transport.CongestionSignalsReceived); // one hop, upstream only
     }
 
+    [Theory]
+    [InlineData(1.0, 0.5)]
+    [InlineData(3.0, 0.75)]
+    public void A_relay_shares_a_congested_LoRa_hop_between_upstream_neighbours_by_weight(double weightOfHeavy, double expectedHeavyShare)
+    {
+        // Heavy —┐
+        //        B —(LoRa SF7/500 kHz)— C      Heavy offers twice Light's load, both far above the hop's rate.
+        // Light —┘
+        using var sim = new Sim();
+        var heavy = sim.Add("Heavy", 1, 1);
+        var light = sim.Add("Light", 1, 2);
+        var weights = new Weights();
+        var b = sim.Add("B", 1, 3, weights);
+        var c = sim.Add("C", 1, 4);
+        weights.Heavy = heavy.Transport.TransportId;
+        weights.HeavyWeight = weightOfHeavy;
+        sim.Link("Heavy", "B");
+        sim.Link("Light", "B");
+        var channel = new SimulatedLoRaChannel(sim.Time, FastLoRa, seed: 3);
+        var bc = new SimulatedLoRaInterface("B~C", channel);
+        b.Transport.AddInterface(bc);
+        c.Transport.AddInterface(new SimulatedLoRaInterface("C~B", channel));
+        sim.AnnounceAll();
+        sim.Run(TimeSpan.FromSeconds(20));
+        var bytesFrom = new long[2];
+        c.Transport.DataReceived = (_, data, _) => bytesFrom[data[0]] += data.Length;
+
+        for (int step = 0; step < 600; step++)
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                heavy.Transport.Send(c.Destination.Hash, Payload(0), priority: TrafficPriority.Standard);
+            }
+
+            for (int i = 0; i < 2; i++)
+            {
+                light.Transport.Send(c.Destination.Hash, Payload(1), priority: TrafficPriority.Standard);
+            }
+
+            for (int i = 0; i < 10; i++)
+            {
+                sim.Time.Advance(TimeSpan.FromMilliseconds(10));
+            }
+        }
+
+        double heavyShare = (double)bytesFrom[0] / (bytesFrom[0] + bytesFrom[1]);
+        output.WriteLine($"weight {weightOfHeavy}: heavy {bytesFrom[0]} B, light {bytesFrom[1]} B, heavy share {heavyShare:P1}");
+        Assert.InRange(heavyShare, expectedHeavyShare - 0.06, expectedHeavyShare + 0.06);
+        Assert.True(b.Transport.Drops.GetValueOrDefault("scheduler_queue_full") + b.Transport.Drops.GetValueOrDefault("scheduler_deadline") > 0);
+
+        static byte[] Payload(byte sender)
+        {
+            var data = new byte[465]; // full packets: the LoRa hop then runs at the buckets' rate, so weights decide
+            data[0] = sender;
+            return data;
+        }
+    }
+
+    private sealed class Weights : IFairShareWeighting
+    {
+        public Hash128 Heavy { get; set; }
+
+        public double HeavyWeight { get; set; } = 1;
+
+        public double GetWeight(Hash128 neighbour) => neighbour == Heavy ? HeavyWeight : 1;
+    }
+
     [Fact]
     public void Forged_or_replayed_congestion_signals_are_dropped()
     {
