@@ -203,6 +203,8 @@ public sealed partial class MeshTransport
                     if (iface.TrySend(packet!.Data.Span))
                     {
                         _metrics.PacketOut();
+                        int frame = packet.Length + (iface.AccessCode?.Size ?? 0);
+                        scheduler.RecordTransmission(frame, iface.TransmitCost(frame));
                     }
                     else
                     {
