@@ -278,26 +278,12 @@ public class TransportCongestionTests(Xunit.Abstractions.ITestOutputHelper outpu
         var (ab, _) = sim.Link("A", "B");
         sim.Run(TimeSpan.FromSeconds(1)); // beacons: A knows B's key on A-B
 
-        byte[] SignalFrom(NodeIdentity sender, ulong stamp, bool sign)
-        {
-            var data = new byte[MeshTransport.CongestionSignalDataSize];
-            new Hash128(sender.Hash).WriteTo(data);
-            BinaryPrimitives.WriteUInt64LittleEndian(data.AsSpan(16), stamp);
-            new CongestionSignal(CongestionSeverity.Severe, CongestionScope.ThisLink, 3_000).WriteTo(data.AsSpan(24));
-            if (sign)
-            {
-                sender.SigningKey.Sign([.. "nexus.congestion"u8, .. data.AsSpan(0, 27)], data.AsSpan(27));
-            }
-
-            return PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, DestinationHash.ComputePlain(MeshTransport.CongestionName), PacketContext.NexusCongestion), data);
-        }
-
         using var stranger = NodeIdentity.Generate();
-        a.Transport.ProcessInbound(ab, SignalFrom(stranger, 1, sign: true));
+        a.Transport.ProcessInbound(ab, SignalFrom(stranger, 1, CongestionSeverity.Severe, sign: true));
         Assert.Equal(1, a.Transport.Drops["unknown_congestion_sender"]);
-        a.Transport.ProcessInbound(ab, SignalFrom(b.Identity, 1, sign: false));
+        a.Transport.ProcessInbound(ab, SignalFrom(b.Identity, 1, CongestionSeverity.Severe, sign: false));
         Assert.Equal(1, a.Transport.Drops["bad_congestion_signature"]);
-        var genuine = SignalFrom(b.Identity, 1, sign: true);
+        var genuine = SignalFrom(b.Identity, 1, CongestionSeverity.Severe);
         a.Transport.ProcessInbound(ab, genuine.AsSpan(0, genuine.Length - 1));
         Assert.Equal(1, a.Transport.Drops["malformed_congestion_signal"]);
         Assert.Equal(0, a.Transport.CongestionSignalsReceived);
@@ -312,6 +298,53 @@ public class TransportCongestionTests(Xunit.Abstractions.ITestOutputHelper outpu
         // The signal lapses after its drain estimate (3 s): the hop's cost falls back.
         sim.Run(TimeSpan.FromSeconds(4));
         Assert.Equal(0, a.Transport.CongestionFill(ab, b.Transport.TransportId));
+    }
+
+    [Fact]
+    public void A_congestion_signal_from_the_next_hop_reroutes_traffic_at_the_next_gossip_round()
+    {
+        // S —A— D is cheaper (1 + 1) than S —B— D (1 + 2) until A signals that it is saturated.
+        using var mesh = new GossipMesh();
+        var s = mesh.Add("S", 1, 1);
+        var a = mesh.Add("A", 1, 2);
+        var b = mesh.Add("B", 2, 3);
+        var d = mesh.Add("D", 1, 4);
+        var (sa, _) = mesh.Link(s, a);
+        mesh.Link(s, b);
+        mesh.Link(a, d);
+        mesh.Link(b, d);
+        mesh.Start();
+        mesh.Run(2 * mesh.RoundInterval);
+        Assert.True(mesh.Converged());
+        Assert.Equal(a.Transport.TransportId, s.Transport.Routes.Select(d.Destination.Hash, PathPolicy.Default)!.NextHop);
+
+        // Just before round 3, A's signal (the bytes A's transport would send) arrives: saturated for 65 s.
+        mesh.Run((3 * mesh.RoundInterval) - TimeSpan.FromSeconds(2) - mesh.Elapsed);
+        var stamp = (ulong)mesh.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        s.Transport.ProcessInbound(sa, SignalFrom(a.Identity, stamp, CongestionSeverity.Saturated, drainMs: 65_000));
+        Assert.Equal(1, s.Transport.CongestionSignalsReceived);
+        mesh.Run(TimeSpan.FromSeconds(3));
+        var during = s.Transport.Routes.Select(d.Destination.Hash, PathPolicy.Default)!;
+        Assert.Equal(b.Transport.TransportId, during.NextHop);
+
+        // The signal lapses; the round after that moves traffic back to A.
+        mesh.Run(2 * mesh.RoundInterval);
+        Assert.Equal(a.Transport.TransportId, s.Transport.Routes.Select(d.Destination.Hash, PathPolicy.Default)!.NextHop);
+    }
+
+    // A congestion-signal packet as MeshTransport sends it (docs/protocol/gossip-and-congestion.md).
+    private static byte[] SignalFrom(NodeIdentity sender, ulong stamp, CongestionSeverity severity, bool sign = true, ushort drainMs = 3_000)
+    {
+        var data = new byte[MeshTransport.CongestionSignalDataSize];
+        new Hash128(sender.Hash).WriteTo(data);
+        BinaryPrimitives.WriteUInt64LittleEndian(data.AsSpan(16), stamp);
+        new CongestionSignal(severity, CongestionScope.ThisLink, drainMs).WriteTo(data.AsSpan(24));
+        if (sign)
+        {
+            sender.SigningKey.Sign([.. "nexus.congestion"u8, .. data.AsSpan(0, 27)], data.AsSpan(27));
+        }
+
+        return PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, DestinationHash.ComputePlain(MeshTransport.CongestionName), PacketContext.NexusCongestion), data);
     }
 
     [Fact]
