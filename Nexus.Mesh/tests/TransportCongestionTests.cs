@@ -200,6 +200,23 @@ public class TransportCongestionTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.True(upstream.UserBytesPerSecond <= rateBefore * 0.75 + 1e-9, $"{upstream.UserBytesPerSecond} vs {rateBefore}");
         Assert.True(DynamicCost.Multiplier((long)(a.Transport.CongestionFill(ab, b.Transport.TransportId) * 1000), 1000) >= 1.25);
         Assert.Equal(0, c.Transport.CongestionSignalsReceived); // one hop, upstream only
+
+        // Sustained overload (≈ 3 × the LoRa rate for 15 s): B renews its signal as each one lapses, so A stays throttled.
+        long sentBefore = b.Transport.CongestionSignalsSent;
+        for (int i = 0; i < 75; i++)
+        {
+            a.Transport.Send(c.Destination.Hash, new byte[400], priority: TrafficPriority.Bulk);
+            sim.Time.Advance(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.True(b.Transport.CongestionSignalsSent > sentBefore, "renewed while congested");
+        Assert.NotNull(upstream.Throttle);
+
+        // The load stops; B's queue drains, no more signals, A's throttle lapses.
+        sim.Run(TimeSpan.FromSeconds(60));
+        Assert.True(b.Transport.SchedulerOf(bc)!.Fill < 0.5);
+        Assert.Null(upstream.Throttle);
+        Assert.Equal(rateBefore, upstream.UserBytesPerSecond, 1e-6 * rateBefore);
     }
 
     [Theory]

@@ -429,11 +429,21 @@ public sealed class LinkScheduler
         if (_lastSeverity is null || severity > _lastSeverity)
         {
             _lastSeverity = severity;
-            double excess = _queuedBytes - (DynamicCost.Threshold * _capacity);
-            double drainMs = Math.Max(0, excess) / Math.Max(UserBytesPerSecond, 1e-9) * 1000;
-            var signal = new CongestionSignal(severity.Value, CongestionScope.ThisLink, (ushort)Math.Min(ushort.MaxValue, Math.Ceiling(drainMs)));
-            CongestionSignalled?.Invoke(signal);
+            CongestionSignalled?.Invoke(CurrentSignal()!.Value);
         }
+    }
+
+    /// <summary>The signal the queue's fill calls for now (severity by fill, drain time of the bytes above 50 % at the user rate), or null below 50 %.</summary>
+    internal CongestionSignal? CurrentSignal()
+    {
+        if (CongestionSignal.SeverityForFill(Fill) is not { } severity)
+        {
+            return null;
+        }
+
+        double excess = _queuedBytes - (DynamicCost.Threshold * _capacity);
+        double drainMs = Math.Max(0, excess) / Math.Max(UserBytesPerSecond, 1e-9) * 1000;
+        return new CongestionSignal(severity, CongestionScope.ThisLink, (ushort)Math.Min(ushort.MaxValue, Math.Ceiling(drainMs)));
     }
 
     private void RecomputeShares()
