@@ -24,6 +24,9 @@ public readonly record struct PriorityStatistics(long Enqueued, long Sent, long 
 /// evicts P3 packets for higher classes only above it, and a P3 packet arriving at a full queue while
 /// P3 holds less evicts the newest packet of the lowest higher class, so a flood of P0–P2 can neither
 /// empty P3 nor keep it out;</item>
+/// <item>buffer fairness: at a full queue the neighbour holding the most packets of the arriving
+/// class per unit of weight loses its newest packet (longest-queue drop), so one upstream's burst
+/// cannot take every free slot;</item>
 /// <item>per-neighbour token buckets: the user rate (0.90 × the measured rate, an EMA of transmit
 /// throughput with a 60 s half-life) is split among neighbours with queued packets by
 /// <see cref="IFairShareWeighting"/> weight; a neighbour over its share stays queued, never dropped;</item>
