@@ -200,6 +200,90 @@ public class TransportCongestionTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.True(upstream.UserBytesPerSecond <= rateBefore * 0.75 + 1e-9, $"{upstream.UserBytesPerSecond} vs {rateBefore}");
         Assert.True(DynamicCost.Multiplier((long)(a.Transport.CongestionFill(ab, b.Transport.TransportId) * 1000), 1000) >= 1.25);
         Assert.Equal(0, c.Transport.CongestionSignalsReceived); // one hop, upstream only
+
+        // Sustained overload (≈ 3 × the LoRa rate for 15 s): B renews its signal as each one lapses, so A stays throttled.
+        long sentBefore = b.Transport.CongestionSignalsSent;
+        for (int i = 0; i < 75; i++)
+        {
+            a.Transport.Send(c.Destination.Hash, new byte[400], priority: TrafficPriority.Bulk);
+            sim.Time.Advance(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.True(b.Transport.CongestionSignalsSent > sentBefore, "renewed while congested");
+        Assert.NotNull(upstream.Throttle);
+
+        // The load stops; B's queue drains, no more signals, A's throttle lapses.
+        sim.Run(TimeSpan.FromSeconds(60));
+        Assert.True(b.Transport.SchedulerOf(bc)!.Fill < 0.5);
+        Assert.Null(upstream.Throttle);
+        Assert.Equal(rateBefore, upstream.UserBytesPerSecond, 1e-6 * rateBefore);
+    }
+
+    [Theory]
+    [InlineData(1.0, 0.5)]
+    [InlineData(3.0, 0.75)]
+    public void A_relay_shares_a_congested_LoRa_hop_between_upstream_neighbours_by_weight(double weightOfHeavy, double expectedHeavyShare)
+    {
+        // Heavy —┐
+        //        B —(LoRa SF7/500 kHz)— C      Heavy offers twice Light's load, both far above the hop's rate.
+        // Light —┘
+        using var sim = new Sim();
+        var heavy = sim.Add("Heavy", 1, 1);
+        var light = sim.Add("Light", 1, 2);
+        var weights = new Weights();
+        var b = sim.Add("B", 1, 3, weights);
+        var c = sim.Add("C", 1, 4);
+        weights.Heavy = heavy.Transport.TransportId;
+        weights.HeavyWeight = weightOfHeavy;
+        sim.Link("Heavy", "B");
+        sim.Link("Light", "B");
+        var channel = new SimulatedLoRaChannel(sim.Time, FastLoRa, seed: 3);
+        var bc = new SimulatedLoRaInterface("B~C", channel);
+        b.Transport.AddInterface(bc);
+        c.Transport.AddInterface(new SimulatedLoRaInterface("C~B", channel));
+        sim.AnnounceAll();
+        sim.Run(TimeSpan.FromSeconds(20));
+        var bytesFrom = new long[2];
+        c.Transport.DataReceived = (_, data, _) => bytesFrom[data[0]] += data.Length;
+
+        for (int step = 0; step < 600; step++)
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                heavy.Transport.Send(c.Destination.Hash, Payload(0), priority: TrafficPriority.Standard);
+            }
+
+            for (int i = 0; i < 2; i++)
+            {
+                light.Transport.Send(c.Destination.Hash, Payload(1), priority: TrafficPriority.Standard);
+            }
+
+            for (int i = 0; i < 10; i++)
+            {
+                sim.Time.Advance(TimeSpan.FromMilliseconds(10));
+            }
+        }
+
+        double heavyShare = (double)bytesFrom[0] / (bytesFrom[0] + bytesFrom[1]);
+        output.WriteLine($"weight {weightOfHeavy}: heavy {bytesFrom[0]} B, light {bytesFrom[1]} B, heavy share {heavyShare:P1}");
+        Assert.InRange(heavyShare, expectedHeavyShare - 0.06, expectedHeavyShare + 0.06);
+        Assert.True(b.Transport.Drops.GetValueOrDefault("scheduler_queue_full") + b.Transport.Drops.GetValueOrDefault("scheduler_deadline") > 0);
+
+        static byte[] Payload(byte sender)
+        {
+            var data = new byte[465]; // full packets: the LoRa hop then runs at the buckets' rate, so weights decide
+            data[0] = sender;
+            return data;
+        }
+    }
+
+    private sealed class Weights : IFairShareWeighting
+    {
+        public Hash128 Heavy { get; set; }
+
+        public double HeavyWeight { get; set; } = 1;
+
+        public double GetWeight(Hash128 neighbour) => neighbour == Heavy ? HeavyWeight : 1;
     }
 
     [Fact]
@@ -211,26 +295,12 @@ public class TransportCongestionTests(Xunit.Abstractions.ITestOutputHelper outpu
         var (ab, _) = sim.Link("A", "B");
         sim.Run(TimeSpan.FromSeconds(1)); // beacons: A knows B's key on A-B
 
-        byte[] SignalFrom(NodeIdentity sender, ulong stamp, bool sign)
-        {
-            var data = new byte[MeshTransport.CongestionSignalDataSize];
-            new Hash128(sender.Hash).WriteTo(data);
-            BinaryPrimitives.WriteUInt64LittleEndian(data.AsSpan(16), stamp);
-            new CongestionSignal(CongestionSeverity.Severe, CongestionScope.ThisLink, 3_000).WriteTo(data.AsSpan(24));
-            if (sign)
-            {
-                sender.SigningKey.Sign([.. "nexus.congestion"u8, .. data.AsSpan(0, 27)], data.AsSpan(27));
-            }
-
-            return PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, DestinationHash.ComputePlain(MeshTransport.CongestionName), PacketContext.NexusCongestion), data);
-        }
-
         using var stranger = NodeIdentity.Generate();
-        a.Transport.ProcessInbound(ab, SignalFrom(stranger, 1, sign: true));
+        a.Transport.ProcessInbound(ab, SignalFrom(stranger, 1, CongestionSeverity.Severe, sign: true));
         Assert.Equal(1, a.Transport.Drops["unknown_congestion_sender"]);
-        a.Transport.ProcessInbound(ab, SignalFrom(b.Identity, 1, sign: false));
+        a.Transport.ProcessInbound(ab, SignalFrom(b.Identity, 1, CongestionSeverity.Severe, sign: false));
         Assert.Equal(1, a.Transport.Drops["bad_congestion_signature"]);
-        var genuine = SignalFrom(b.Identity, 1, sign: true);
+        var genuine = SignalFrom(b.Identity, 1, CongestionSeverity.Severe);
         a.Transport.ProcessInbound(ab, genuine.AsSpan(0, genuine.Length - 1));
         Assert.Equal(1, a.Transport.Drops["malformed_congestion_signal"]);
         Assert.Equal(0, a.Transport.CongestionSignalsReceived);
@@ -245,6 +315,53 @@ public class TransportCongestionTests(Xunit.Abstractions.ITestOutputHelper outpu
         // The signal lapses after its drain estimate (3 s): the hop's cost falls back.
         sim.Run(TimeSpan.FromSeconds(4));
         Assert.Equal(0, a.Transport.CongestionFill(ab, b.Transport.TransportId));
+    }
+
+    [Fact]
+    public void A_congestion_signal_from_the_next_hop_reroutes_traffic_at_the_next_gossip_round()
+    {
+        // S —A— D is cheaper (1 + 1) than S —B— D (1 + 2) until A signals that it is saturated.
+        using var mesh = new GossipMesh();
+        var s = mesh.Add("S", 1, 1);
+        var a = mesh.Add("A", 1, 2);
+        var b = mesh.Add("B", 2, 3);
+        var d = mesh.Add("D", 1, 4);
+        var (sa, _) = mesh.Link(s, a);
+        mesh.Link(s, b);
+        mesh.Link(a, d);
+        mesh.Link(b, d);
+        mesh.Start();
+        mesh.Run(2 * mesh.RoundInterval);
+        Assert.True(mesh.Converged());
+        Assert.Equal(a.Transport.TransportId, s.Transport.Routes.Select(d.Destination.Hash, PathPolicy.Default)!.NextHop);
+
+        // Just before round 3, A's signal (the bytes A's transport would send) arrives: saturated for 65 s.
+        mesh.Run((3 * mesh.RoundInterval) - TimeSpan.FromSeconds(2) - mesh.Elapsed);
+        var stamp = (ulong)mesh.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        s.Transport.ProcessInbound(sa, SignalFrom(a.Identity, stamp, CongestionSeverity.Saturated, drainMs: 65_000));
+        Assert.Equal(1, s.Transport.CongestionSignalsReceived);
+        mesh.Run(TimeSpan.FromSeconds(3));
+        var during = s.Transport.Routes.Select(d.Destination.Hash, PathPolicy.Default)!;
+        Assert.Equal(b.Transport.TransportId, during.NextHop);
+
+        // The signal lapses; the round after that moves traffic back to A.
+        mesh.Run(2 * mesh.RoundInterval);
+        Assert.Equal(a.Transport.TransportId, s.Transport.Routes.Select(d.Destination.Hash, PathPolicy.Default)!.NextHop);
+    }
+
+    // A congestion-signal packet as MeshTransport sends it (docs/protocol/gossip-and-congestion.md).
+    private static byte[] SignalFrom(NodeIdentity sender, ulong stamp, CongestionSeverity severity, bool sign = true, ushort drainMs = 3_000)
+    {
+        var data = new byte[MeshTransport.CongestionSignalDataSize];
+        new Hash128(sender.Hash).WriteTo(data);
+        BinaryPrimitives.WriteUInt64LittleEndian(data.AsSpan(16), stamp);
+        new CongestionSignal(severity, CongestionScope.ThisLink, drainMs).WriteTo(data.AsSpan(24));
+        if (sign)
+        {
+            sender.SigningKey.Sign([.. "nexus.congestion"u8, .. data.AsSpan(0, 27)], data.AsSpan(27));
+        }
+
+        return PacketWriter.ToArray(new PacketHeader(PacketType.Data, DestinationType.Plain, DestinationHash.ComputePlain(MeshTransport.CongestionName), PacketContext.NexusCongestion), data);
     }
 
     [Fact]

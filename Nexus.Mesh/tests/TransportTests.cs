@@ -12,10 +12,10 @@ internal sealed class Sim : IDisposable
 
     public sealed record Node(string Name, NodeIdentity Identity, MeshTransport Transport, Destination Destination, List<byte[]> Inbox);
 
-    public Node Add(string name, double relayCost, int seed)
+    public Node Add(string name, double relayCost, int seed, Congestion.IFairShareWeighting? weighting = null)
     {
         var identity = NodeIdentity.Generate();
-        var transport = new MeshTransport(identity, new MeshTransportOptions { RelayCostMicroNxsPerByte = relayCost, Seed = seed }, Time);
+        var transport = new MeshTransport(identity, new MeshTransportOptions { RelayCostMicroNxsPerByte = relayCost, Seed = seed, FairShareWeighting = weighting }, Time);
         var destination = transport.RegisterDestination(identity, "nexus.node", CompactPathCost.ForOrigin(1, 1, 1e6));
         var inbox = new List<byte[]>();
         transport.DataReceived = (_, data, _) => inbox.Add(data.ToArray());

@@ -24,6 +24,9 @@ public readonly record struct PriorityStatistics(long Enqueued, long Sent, long 
 /// evicts P3 packets for higher classes only above it, and a P3 packet arriving at a full queue while
 /// P3 holds less evicts the newest packet of the lowest higher class, so a flood of P0–P2 can neither
 /// empty P3 nor keep it out;</item>
+/// <item>buffer fairness: at a full queue the neighbour holding the most packets of the arriving
+/// class per unit of weight loses its newest packet (longest-queue drop), so one upstream's burst
+/// cannot take every free slot;</item>
 /// <item>per-neighbour token buckets: the user rate (0.90 × the measured rate, an EMA of transmit
 /// throughput with a 60 s half-life) is split among neighbours with queued packets by
 /// <see cref="IFairShareWeighting"/> weight; a neighbour over its share stays queued, never dropped;</item>
@@ -170,7 +173,9 @@ public sealed class LinkScheduler
     /// <paramref name="packet"/> are dropped from the tail of the lowest non-empty class first (P3
     /// only above its reserve of <see cref="LinkSchedulerOptions.BulkMinimumShare"/> × capacity bytes,
     /// at least one MTU; a P3 packet that fits within that reserve evicts the newest P2, else P1, else P0
-    /// packet); when that is not enough the new packet itself is dropped.</summary>
+    /// packet); then, within the packet's own class, the neighbour holding the most packets per unit of
+    /// <see cref="IFairShareWeighting"/> weight gives up its newest packet when it holds more than the
+    /// arriving neighbour would (longest-queue drop); when that is not enough the new packet itself is dropped.</summary>
     /// <param name="packet">The packet (at most the queue capacity in bytes).</param>
     /// <returns>True when queued; false when dropped (<see cref="PacketDropped"/> is raised with <see cref="DropReason.QueueFull"/>).</returns>
     public bool Enqueue(ScheduledPacket packet)
@@ -184,7 +189,7 @@ public sealed class LinkScheduler
 
         while (_queuedBytes + packet.Length > _capacity)
         {
-            if (!DropLowestBelow(p) && !(p == 3 && _levels[3].Bytes + packet.Length <= BulkReserveBytes && DropForBulkReserve()))
+            if (!DropLowestBelow(p) && !(p == 3 && _levels[3].Bytes + packet.Length <= BulkReserveBytes && DropForBulkReserve()) && !DropLongestInLevel(packet))
             {
                 Drop(packet, DropReason.QueueFull);
                 return false;
@@ -367,7 +372,7 @@ public sealed class LinkScheduler
                 continue; // P3 keeps its reserve, or higher classes arriving at a full queue would starve it
             }
 
-            var victim = _levels[p].RemoveNewest();
+            var victim = _levels[p].RemoveNewest(this);
             if (victim is not null)
             {
                 Removed(victim);
@@ -385,7 +390,7 @@ public sealed class LinkScheduler
     {
         for (int p = 2; p >= 0; p--)
         {
-            var victim = _levels[p].RemoveNewest();
+            var victim = _levels[p].RemoveNewest(this);
             if (victim is not null)
             {
                 Removed(victim);
@@ -395,6 +400,21 @@ public sealed class LinkScheduler
         }
 
         return false;
+    }
+
+    // A full queue and nothing of lower priority to drop: the neighbour holding the most of this
+    // class (per weight) gives up its newest packet, so a heavy sender cannot crowd a light one out.
+    private bool DropLongestInLevel(ScheduledPacket arriving)
+    {
+        var victim = _levels[(int)arriving.Priority].RemoveNewest(this, arriving.Neighbour);
+        if (victim is null)
+        {
+            return false;
+        }
+
+        Removed(victim);
+        Drop(victim, DropReason.QueueFull);
+        return true;
     }
 
     // Bytes of P3 that arrivals of higher classes may not evict: the bulk share of the queue, at least one MTU.
@@ -412,11 +432,21 @@ public sealed class LinkScheduler
         if (_lastSeverity is null || severity > _lastSeverity)
         {
             _lastSeverity = severity;
-            double excess = _queuedBytes - (DynamicCost.Threshold * _capacity);
-            double drainMs = Math.Max(0, excess) / Math.Max(UserBytesPerSecond, 1e-9) * 1000;
-            var signal = new CongestionSignal(severity.Value, CongestionScope.ThisLink, (ushort)Math.Min(ushort.MaxValue, Math.Ceiling(drainMs)));
-            CongestionSignalled?.Invoke(signal);
+            CongestionSignalled?.Invoke(CurrentSignal()!.Value);
         }
+    }
+
+    /// <summary>The signal the queue's fill calls for now (severity by fill, drain time of the bytes above 50 % at the user rate), or null below 50 %.</summary>
+    internal CongestionSignal? CurrentSignal()
+    {
+        if (CongestionSignal.SeverityForFill(Fill) is not { } severity)
+        {
+            return null;
+        }
+
+        double excess = _queuedBytes - (DynamicCost.Threshold * _capacity);
+        double drainMs = Math.Max(0, excess) / Math.Max(UserBytesPerSecond, 1e-9) * 1000;
+        return new CongestionSignal(severity, CongestionScope.ThisLink, (ushort)Math.Min(ushort.MaxValue, Math.Ceiling(drainMs)));
     }
 
     private void RecomputeShares()
@@ -449,7 +479,7 @@ public sealed class LinkScheduler
         }
     }
 
-    private double WeightOf(Hash128 neighbour)
+    internal double WeightOf(Hash128 neighbour)
     {
         double w = _weighting?.GetWeight(neighbour) ?? 1.0;
         return w > 0 && double.IsFinite(w) ? w : 1.0;
@@ -544,24 +574,38 @@ public sealed class LinkScheduler
             return false;
         }
 
-        public ScheduledPacket? RemoveNewest()
+        public ScheduledPacket? RemoveNewest(LinkScheduler owner, Hash128? arriving = null)
         {
-            // The newest packet of the neighbour with the most packets queued in this class.
+            // The newest packet of the neighbour with the most packets queued in this class per unit
+            // of fair-share weight; for an `arriving` packet of this class, only when that neighbour
+            // holds more than the arriving neighbour would after admission (longest-queue drop).
             PacketDeque? longest = null;
             Hash128 key = default;
+            double most = 0;
             foreach (var neighbour in _order)
             {
                 var queue = _queues[neighbour];
-                if (longest is null || queue.Count > longest.Count)
+                double load = queue.Count / owner.WeightOf(neighbour);
+                if (longest is null || load > most)
                 {
                     longest = queue;
                     key = neighbour;
+                    most = load;
                 }
             }
 
             if (longest is null || longest.Count == 0)
             {
                 return null;
+            }
+
+            if (arriving is { } incoming)
+            {
+                int own = _queues.TryGetValue(incoming, out var mine) ? mine.Count : 0;
+                if (key == incoming || most <= (own + 1) / owner.WeightOf(incoming))
+                {
+                    return null;
+                }
             }
 
             var last = longest.RemoveLast();

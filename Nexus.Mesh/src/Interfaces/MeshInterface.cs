@@ -65,6 +65,17 @@ public abstract class MeshInterface : IAsyncDisposable
     public virtual double CapacityBitsPerSecond => BitrateBitsPerSecond;
 
     /// <summary>
+    /// The share of the medium's time one frame of <paramref name="frameLength"/> bytes uses up, the
+    /// sample a <see cref="MeshTransport"/> feeds into its scheduler's measured rate
+    /// (<c>LinkScheduler.RecordTransmission</c>): frameLength × 8 / <see cref="BitrateBitsPerSecond"/>
+    /// seconds by default; a duty-cycled radio reports airtime ÷ duty cycle.
+    /// </summary>
+    /// <param name="frameLength">The frame length in bytes (after IFAC).</param>
+    /// <returns>The time the frame costs (positive).</returns>
+    public virtual TimeSpan TransmitCost(int frameLength) =>
+        TimeSpan.FromSeconds(Math.Max(1, frameLength) * 8.0 / Math.Max(1, BitrateBitsPerSecond));
+
+    /// <summary>
     /// How long until the medium can take a frame of <paramref name="frameLength"/> bytes without
     /// queueing it behind other frames or breaking a duty-cycle limit: <see cref="TimeSpan.Zero"/>
     /// for media without their own transmit queue (the default). A <see cref="MeshTransport"/> hands

@@ -62,6 +62,11 @@ public sealed class SimulatedLoRaInterface : MeshInterface
     public override double CapacityBitsPerSecond =>
         MeshConstants.Mtu * 8 / _channel.Modulation.PacketAirtime(MeshConstants.Mtu).TotalSeconds * DutyCycle;
 
+    /// <summary>The frame's airtime divided by the duty cycle.</summary>
+    /// <param name="frameLength">Frame length in bytes.</param>
+    /// <returns>The time the frame costs.</returns>
+    public override TimeSpan TransmitCost(int frameLength) => _channel.Modulation.PacketAirtime(Math.Max(1, frameLength)) / DutyCycle;
+
     /// <summary>
     /// Zero when the radio is idle with nothing queued and the duty-cycle window has room for
     /// <paramref name="frameLength"/> bytes of airtime; otherwise the time until the frame on air

@@ -203,6 +203,8 @@ public sealed partial class MeshTransport
                     if (iface.TrySend(packet!.Data.Span))
                     {
                         _metrics.PacketOut();
+                        int frame = packet.Length + (iface.AccessCode?.Size ?? 0);
+                        scheduler.RecordTransmission(frame, iface.TransmitCost(frame));
                     }
                     else
                     {
@@ -288,6 +290,8 @@ public sealed partial class MeshTransport
             return; // only our own traffic is queued: nobody upstream to slow down
         }
 
+        queue.SignalValidUntil = _time.GetUtcNow() + TimeSpan.FromMilliseconds(Math.Max(1000, (int)signal.EstimatedDrainMs));
+
         Span<byte> data = stackalloc byte[CongestionSignalDataSize];
         TransportId.WriteTo(data);
         _lastSignalStamp = Math.Max((ulong)_time.GetUtcNow().ToUnixTimeMilliseconds(), _lastSignalStamp + 1);
@@ -304,6 +308,19 @@ public sealed partial class MeshTransport
             {
                 Interlocked.Increment(ref _signalsSent);
                 _metrics.CongestionSignal("sent", signal.Severity);
+            }
+        }
+    }
+
+    // Called under _gate every second (Maintain): a queue still at or above 50 % when its last signal
+    // lapses signals again, so the upstream throttle lasts as long as the congestion does.
+    private void RenewCongestionSignals(DateTimeOffset now)
+    {
+        foreach (var queue in _queues.Values)
+        {
+            if (now >= queue.SignalValidUntil && queue.Scheduler.CurrentSignal() is { } signal)
+            {
+                SignalUpstream(queue, signal);
             }
         }
     }
@@ -399,5 +416,7 @@ public sealed partial class MeshTransport
         public DateTimeOffset ArmedFor { get; set; }
 
         public bool Detached { get; set; }
+
+        public DateTimeOffset SignalValidUntil { get; set; }
     }
 }

@@ -783,6 +783,7 @@ public sealed partial class MeshTransport : IDisposable
                 }
             }
 
+            RenewCongestionSignals(now);
             var down = Options.BeaconInterval * Options.MissedBeaconsUntilDown;
             var evict = Options.BeaconInterval * Options.MissedBeaconsUntilEviction;
             List<(Hash128, MeshInterface)>? gone = null;
