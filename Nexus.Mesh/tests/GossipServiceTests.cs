@@ -27,6 +27,9 @@ internal sealed class GossipMesh : IDisposable
 
     public sealed record Node(string Name, NodeIdentity Identity, MeshTransport Transport, Destination Destination, MeshGossipService Gossip, List<byte[]> Inbox);
 
+    /// <summary>The four nodes of the rerouting scenarios: relays A (cost 1) and B (cost 2) between S and D, so S–A–D is the cheaper path.</summary>
+    public (Node S, Node A, Node B, Node D) AddDiamondNodes() => (Add("S", 1, 1), Add("A", 1, 2), Add("B", 2, 3), Add("D", 1, 4));
+
     public Node Add(string name, double relayCost, int seed)
     {
         var identity = NodeIdentity.Generate();
@@ -559,10 +562,7 @@ public class GossipServiceTests(ITestOutputHelper output)
     public void Congestion_on_a_link_raises_its_cost_and_traffic_reroutes()
     {
         using var mesh = new GossipMesh();
-        var s = mesh.Add("S", 1, 1);
-        var a = mesh.Add("A", 1, 2);
-        var b = mesh.Add("B", 2, 3);
-        var d = mesh.Add("D", 1, 4);
+        var (s, a, b, d) = mesh.AddDiamondNodes();
         var radios = mesh.LoRa(s, a);
         mesh.Link(s, b);
         mesh.Link(a, d);

@@ -322,10 +322,7 @@ public class TransportCongestionTests(Xunit.Abstractions.ITestOutputHelper outpu
     {
         // S —A— D is cheaper (1 + 1) than S —B— D (1 + 2) until A signals that it is saturated.
         using var mesh = new GossipMesh();
-        var s = mesh.Add("S", 1, 1);
-        var a = mesh.Add("A", 1, 2);
-        var b = mesh.Add("B", 2, 3);
-        var d = mesh.Add("D", 1, 4);
+        var (s, a, b, d) = mesh.AddDiamondNodes();
         var (sa, _) = mesh.Link(s, a);
         mesh.Link(s, b);
         mesh.Link(a, d);

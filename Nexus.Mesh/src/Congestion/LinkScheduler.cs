@@ -372,11 +372,8 @@ public sealed class LinkScheduler
                 continue; // P3 keeps its reserve, or higher classes arriving at a full queue would starve it
             }
 
-            var victim = _levels[p].RemoveNewest(this);
-            if (victim is not null)
+            if (TryDropNewest(p))
             {
-                Removed(victim);
-                Drop(victim, DropReason.QueueFull);
                 return true;
             }
         }
@@ -390,16 +387,26 @@ public sealed class LinkScheduler
     {
         for (int p = 2; p >= 0; p--)
         {
-            var victim = _levels[p].RemoveNewest(this);
-            if (victim is not null)
+            if (TryDropNewest(p))
             {
-                Removed(victim);
-                Drop(victim, DropReason.QueueFull);
                 return true;
             }
         }
 
         return false;
+    }
+
+    private bool TryDropNewest(int priority)
+    {
+        var victim = _levels[priority].RemoveNewest(this);
+        if (victim is null)
+        {
+            return false;
+        }
+
+        Removed(victim);
+        Drop(victim, DropReason.QueueFull);
+        return true;
     }
 
     // A full queue and nothing of lower priority to drop: the neighbour holding the most of this
