@@ -12,7 +12,7 @@ namespace Nexus.Node;
 
 /// <summary>
 /// <c>nexus devnet</c>: starts N nodes as separate processes on loopback, connected in a chosen
-/// topology, then runs the main job end to end — routes converge, traffic flows through relays
+/// topology, then runs the main job end to end — routes converge, channels open between neighbours, traffic flows through relays
 /// (lottery wins become channel updates), channels settle, and every node's ledger converges to
 /// the same balances — with a live display and a summary table.
 /// </summary>
@@ -149,6 +149,22 @@ internal sealed class Devnet(DevnetSettings settings, TextWriter output) : IAsyn
         if (!converged)
         {
             return Summary(await StatusesAsync(cancellationToken).ConfigureAwait(false), "routes did not converge");
+        }
+
+        // Phase 1b: every node has an open channel with each direct neighbour. Channels open over NEXUS
+        // links once the neighbours know each other, which can take longer than routing (gossip
+        // converges routes within seconds); traffic sent before that would earn nothing.
+        var degree = new int[settings.Nodes];
+        foreach (var (from, to) in settings.Edges())
+        {
+            degree[from]++;
+            degree[to]++;
+        }
+
+        bool open = await WaitAsync("channels open", all => all.Select((s, i) => OpenChannelPeers(s) >= degree[i]).All(ok => ok), cancellationToken, s => Math.Min(OpenChannelPeers(s), 1), 1).ConfigureAwait(false);
+        if (!open)
+        {
+            return Summary(await StatusesAsync(cancellationToken).ConfigureAwait(false), "channels did not open");
         }
 
         // Phase 2: traffic: every node sends packets to every other node; relays play the lottery.
@@ -325,6 +341,11 @@ internal sealed class Devnet(DevnetSettings settings, TextWriter output) : IAsyn
         var routes = status?["routes"]?.AsArray();
         return routes is null ? 0 : routes.Count(r => destinations.Contains(r?["destination"]?.GetValue<string>()));
     }
+
+    private static int OpenChannelPeers(JsonObject? status) =>
+        status?["channels"] is JsonArray channels
+            ? channels.Where(c => c?["status"]?.GetValue<string>() == "open").Select(c => c?["peer"]?.GetValue<string>()).Distinct(StringComparer.Ordinal).Count()
+            : 0;
 
     private static long Counter(JsonObject? status, string name) =>
         status?["counters"]?[name] is JsonValue v && v.TryGetValue(out long n) ? n : 0;
