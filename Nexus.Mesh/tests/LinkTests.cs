@@ -6,7 +6,7 @@ public class LinkTests
 {
     private sealed class Pair : IDisposable
     {
-        public Pair(bool lora, Nexus.Crypto.LinkRekeyPolicy? rekeyPolicy = null)
+        public Pair(bool lora, Nexus.Crypto.LinkRekeyPolicy? rekeyPolicy = null, bool announceY = true)
         {
             Sim.Add("X", 0, 1);
             Sim.Add("R", 0, 2);
@@ -37,7 +37,11 @@ public class LinkTests
             X.DataReceived = (_, d) => AtX.Add(d.ToArray());
             X.Announce();
             Sim.Run(TimeSpan.FromSeconds(5));
-            Y.Announce();
+            if (announceY)
+            {
+                Y.Announce();
+            }
+
             Sim.Run(TimeSpan.FromSeconds(30));
         }
 
@@ -344,5 +348,15 @@ public class LinkTests
         Assert.True(link.Send("again"u8));
         pair.Sim.Run(TimeSpan.FromSeconds(1));
         Assert.Equal("again", Encoding.ASCII.GetString(Assert.Single(pair.AtY)));
+    }
+    [Fact]
+    public void An_initiation_that_found_no_path_is_retried_within_seconds_once_the_path_request_is_answered()
+    {
+        using var pair = new Pair(lora: false, announceY: false);
+        Assert.False(pair.Sim.Nodes["X"].Transport.Routes.Contains(pair.Y.Destination.Hash));
+        var link = pair.X.Open(IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity)); // no path yet: a path request goes out
+        pair.Sim.Run(TimeSpan.FromSeconds(5)); // well inside the 15 s handshake timeout
+        Assert.Equal(NexusLinkState.Established, link.State);
+        Assert.Equal(1, pair.Y.EstablishedCount);
     }
 }

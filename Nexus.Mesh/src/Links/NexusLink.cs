@@ -85,6 +85,9 @@ public sealed class NexusLink : IDisposable
 
     internal int HandshakeAttempts { get; set; }
 
+    /// <summary>Whether the last handshake message found no path (the transport refused it); it is tried again after 2 s.</summary>
+    internal bool HandshakeUnsent { get; set; }
+
     /// <summary>The initiator's confirmation (64 bytes), sent again when the responder repeats its response.</summary>
     internal byte[]? SentConfirmation { get; set; }
 

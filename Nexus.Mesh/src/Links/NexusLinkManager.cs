@@ -143,7 +143,7 @@ public sealed class NexusLinkManager : IDisposable
             Remember(link, message, restart: true);
         }
 
-        SendMessage(peer, message[0], link.LinkId, message.AsSpan(1));
+        link.HandshakeUnsent = !SendMessage(peer, message[0], link.LinkId, message.AsSpan(1));
         return link;
     }
 
@@ -408,7 +408,7 @@ public sealed class NexusLinkManager : IDisposable
             Remember(link, message, restart: true);
         }
 
-        SendMessage(link.Peer, message[0], link.LinkId, message.AsSpan(1));
+        link.HandshakeUnsent = !SendMessage(link.Peer, message[0], link.LinkId, message.AsSpan(1));
     }
 
     private void AcceptRekey(NexusLink link, ReadOnlySpan<byte> initiation)
@@ -574,6 +574,7 @@ public sealed class NexusLinkManager : IDisposable
 
             var now = _time.GetTimestamp();
             var timeout = (long)(HandshakeTimeout.TotalSeconds * _time.TimestampFrequency);
+            var noPathRetry = 2 * _time.TimestampFrequency;
             foreach (var link in _links.Values)
             {
                 if (link.PreviousSession is { } previous && now >= link.PreviousSessionExpires)
@@ -582,11 +583,15 @@ public sealed class NexusLinkManager : IDisposable
                     link.PreviousSession = null;
                 }
 
-                if (link.LastHandshakeMessage is not null && now - link.LastHandshakeSent >= timeout)
+                var wait = link.HandshakeUnsent ? noPathRetry : timeout;
+                if (link.LastHandshakeMessage is not null && now - link.LastHandshakeSent >= wait)
                 {
                     // Initiators drive retransmission; responders answer retransmissions and otherwise wait.
+                    // A message that found no path is tried again every 2 s (the path request is under way)
+                    // until the handshake's overall time (timeout × attempts) runs out.
                     var drives = link.State == NexusLinkState.Pending ? link.IsInitiator : link.IsRekeyInitiator;
-                    if (drives && link.HandshakeAttempts < HandshakeAttempts)
+                    var withinTime = now - link.HandshakeStarted < timeout * HandshakeAttempts;
+                    if (drives && (link.HandshakeAttempts < HandshakeAttempts || (link.HandshakeUnsent && withinTime)))
                     {
                         resend.Add(link);
                         continue;
@@ -633,11 +638,15 @@ public sealed class NexusLinkManager : IDisposable
                 return;
             }
 
-            link.HandshakeAttempts++;
+            if (!link.HandshakeUnsent)
+            {
+                link.HandshakeAttempts++; // a message that never left (no path yet) does not use up an attempt
+            }
+
             link.LastHandshakeSent = _time.GetTimestamp();
         }
 
-        SendMessage(link.Peer, message[0], link.LinkId, message.AsSpan(1));
+        link.HandshakeUnsent = !SendMessage(link.Peer, message[0], link.LinkId, message.AsSpan(1));
     }
 
     private void Abandon(NexusLink link)
