@@ -23,7 +23,7 @@ public sealed class EconomicsTransportTests : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    // Real sockets and the system clock: poll, bounded.
+    // Channel states have no change event: poll them, bounded (real sockets and the system clock).
     private static async Task WaitFor(Func<bool> condition, string what)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -37,6 +37,38 @@ public sealed class EconomicsTransportTests : IDisposable
             {
                 Assert.Fail("timed out waiting for " + what);
             }
+        }
+    }
+
+    // Ledger conditions are awaited on EconomicsNode.LedgerChanged (re-checked on every change).
+    private static async Task WaitForLedger(Nexus.Economics.EconomicsNode node, Func<bool> condition, string what)
+    {
+        var met = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(object? sender, Nexus.Economics.LedgerEventArgs e)
+        {
+            if (condition())
+            {
+                met.TrySetResult();
+            }
+        }
+
+        node.LedgerChanged += OnChanged;
+        try
+        {
+            if (condition())
+            {
+                return;
+            }
+
+            await met.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail("timed out waiting for " + what);
+        }
+        finally
+        {
+            node.LedgerChanged -= OnChanged;
         }
     }
 
@@ -101,10 +133,11 @@ public sealed class EconomicsTransportTests : IDisposable
         }
 
         // Settle A–B: the record reaches C, and all three ledgers agree.
+        var settledAtA = WaitForLedger(a.Economics, () => a.Economics.Ledger.Count >= 1, "the settlement at A");
         Assert.True(await a.SettleAllAsync() >= 1);
-        await WaitFor(() => a.Economics.Ledger.Count >= 1, "the settlement at A");
+        await settledAtA;
         var record = a.Economics.Ledger.GetRecords().Single(r => r.PartyA == a.Account || r.PartyB == a.Account);
-        await WaitFor(() => c.Economics.Ledger.Contains(record.ComputeHash()), "the A–B settlement at C");
+        await WaitForLedger(c.Economics, () => c.Economics.Ledger.Contains(record.ComputeHash()), "the A–B settlement at C");
         Assert.True(Counter(c, "settlement_gossip_accepted") >= 1); // C took it from gossip (there is no other path)
         long expected = 1_000_000 - 1_234;
         Assert.Equal(expected, c.Economics.GetBalance(a.Account));
