@@ -102,7 +102,7 @@ public sealed partial class MeshTransport
     internal bool IsValidGossipAnnounce(Hash128 destination, ReadOnlySpan<byte> raw) =>
         Packet.TryParse(raw, out var packet) && packet.Header.HeaderType == HeaderType.Header1
         && packet.Header.DestinationHash == destination
-        && PrevalidateAnnounce(raw, out _) == AnnounceValidationResult.Valid;
+        && PrevalidateAnnounce(packet, out _) == AnnounceValidationResult.Valid;
 
     private void HandleGossip(MeshInterface source, in Packet packet)
     {

@@ -264,9 +264,16 @@ public sealed partial class MeshTransport : IDisposable
     /// <param name="raw">The packet bytes.</param>
     public void ProcessInbound(MeshInterface source, ReadOnlySpan<byte> raw)
     {
-        // Announce signatures are checked before the transport lock is taken, so interfaces
-        // receiving on different threads verify in parallel (the verification is pure).
-        var verdict = PrevalidateAnnounce(raw, out var announceHash);
+        // Parsing and announce signature checks happen before the transport lock is taken, so
+        // interfaces receiving on different threads verify in parallel (both are pure).
+        var parsed = Packet.TryParse(raw, out var packet);
+        var verdict = AnnounceValidationResult.Malformed;
+        Hash256 announceHash = default;
+        if (parsed && packet.Header.PacketType == PacketType.Announce)
+        {
+            verdict = PrevalidateAnnounce(packet, out announceHash);
+        }
+
         lock (_gate)
         {
             if (_disposed)
@@ -275,7 +282,7 @@ public sealed partial class MeshTransport : IDisposable
             }
 
             _metrics.PacketIn();
-            if (!Packet.TryParse(raw, out var packet))
+            if (!parsed)
             {
                 Drop("malformed");
                 return;
@@ -393,16 +400,15 @@ public sealed partial class MeshTransport : IDisposable
     }
 
     /// <summary>
-    /// Validates an inbound announce outside the transport lock: parse, own-echo check, then the
+    /// Validates a parsed inbound announce outside the transport lock: own-echo check, then the
     /// validated-announce cache or the full validation (destination hash + Ed25519 signature).
     /// </summary>
     /// <returns><see cref="AnnounceValidationResult.Malformed"/> for anything that is not a
     /// parseable announce (the locked path counts it), otherwise the verdict.</returns>
-    private AnnounceValidationResult PrevalidateAnnounce(ReadOnlySpan<byte> raw, out Hash256 packetHash)
+    private AnnounceValidationResult PrevalidateAnnounce(in Packet packet, out Hash256 packetHash)
     {
         packetHash = default;
-        if (!Packet.TryParse(raw, out var packet) || packet.Header.PacketType != PacketType.Announce
-            || !Mesh.Announce.TryParse(packet, out var announce))
+        if (packet.Header.PacketType != PacketType.Announce || !Mesh.Announce.TryParse(packet, out var announce))
         {
             return AnnounceValidationResult.Malformed;
         }
