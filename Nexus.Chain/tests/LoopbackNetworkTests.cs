@@ -92,21 +92,39 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Peer-table conditions (connected, score, ban) have no notification of their own, so these few
-    /// waits poll; every wait for a commit uses <see cref="ChainNode.WaitForHeightAsync"/> instead.
+    /// Waits for a peer-table condition (connected, score, ban), re-checked on every
+    /// <see cref="PeerNetwork.PeersChanged"/>; the deadline only bounds a hang.
     /// </summary>
-    private static async Task<bool> Eventually(Func<bool> condition, int seconds = 60)
+    private static async Task<bool> Eventually(PeerNetwork network, Func<bool> condition, int seconds = 60)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
+        var met = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged()
         {
-            if (condition()) return true;
-            await Task.Yield();
-            Thread.Yield();
-            await Task.Delay(20); // peer state over real sockets: polling, not timing; no duration is asserted
+            if (condition())
+            {
+                met.TrySetResult();
+            }
         }
 
-        return condition();
+        network.PeersChanged += OnChanged;
+        try
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            await met.Task.WaitAsync(TimeSpan.FromSeconds(seconds));
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return condition();
+        }
+        finally
+        {
+            network.PeersChanged -= OnChanged;
+        }
     }
 
     private static async Task<JsonNode> Rpc(ChainNode node, string method, params object[] args)
@@ -171,11 +189,11 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
         }))
         {
             rogueNode.Start();
-            Assert.True(await Eventually(() => _nodes[0]!.Network.Peers.Any(p => p.PublicKey == _identities[4].SigningKey.PublicKey)));
+            Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.Any(p => p.PublicKey == _identities[4].SigningKey.PublicKey)));
             rogueNode.Network.SendRaw(0, [0x0a, 0xff, 0xff]);
-            Assert.True(await Eventually(() => _nodes[0]!.Network.Peers.FirstOrDefault(p => p.PublicKey == _identities[4].SigningKey.PublicKey) is not { Score: 100 }));
+            Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.FirstOrDefault(p => p.PublicKey == _identities[4].SigningKey.PublicKey) is not { Score: 100 }));
             for (int i = 0; i < 6; i++) rogueNode.Network.SendRaw(0, [0x12, 0x01, 0x08]);
-            Assert.True(await Eventually(() => _nodes[0]!.Network.IsBanned(_identities[4].SigningKey.PublicKey)));
+            Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.IsBanned(_identities[4].SigningKey.PublicKey)));
         }
 
         // Stop a validator; the other three continue; restart it on its data directory and it catches up.

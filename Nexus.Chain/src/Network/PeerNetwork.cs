@@ -119,6 +119,13 @@ public sealed class PeerNetwork : IAsyncDisposable
     /// <summary>The bound listening endpoint (after <see cref="Start"/>), or null.</summary>
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndpoint as IPEndPoint;
 
+    /// <summary>
+    /// Raised after the peer table changed: a peer connected or disconnected, lost score for an invalid
+    /// or rate-limited message, or was banned. Runs on the network thread that made the change; read
+    /// <see cref="Peers"/> and <see cref="IsBanned"/> for the new state. Handlers must not throw or block.
+    /// </summary>
+    public event Action? PeersChanged;
+
     /// <summary>Connected peers.</summary>
     public IReadOnlyList<PeerInfo> Peers => _peers.Values.Select(p => new PeerInfo(p.Key, p.Score, p.Outbound)).ToArray();
 
@@ -299,6 +306,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                 _peers.TryRemove(KeyValuePair.Create(peer.Key, peer));
                 peer.Close();
                 Log.PeerDisconnected(_logger, peer.Key.ToString(), "closed");
+                PeersChanged?.Invoke();
             }
 
             client.Dispose();
@@ -350,6 +358,17 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     /// <summary>One connection per peer: on a duplicate, keep the one dialed by the smaller key (both sides agree).</summary>
     private bool Register(Peer peer)
+    {
+        bool registered = TryRegister(peer);
+        if (registered)
+        {
+            PeersChanged?.Invoke();
+        }
+
+        return registered;
+    }
+
+    private bool TryRegister(Peer peer)
     {
         while (true)
         {
@@ -626,6 +645,8 @@ public sealed class PeerNetwork : IAsyncDisposable
             Log.PeerBanned(_logger, peer.Key.ToString(), reason);
             peer.Close();
         }
+
+        PeersChanged?.Invoke();
     }
 
     private sealed class Peer(PeerNetwork owner, Ed25519PublicKey key, bool outbound, MultiplexingStream mx, Stream[] streams)

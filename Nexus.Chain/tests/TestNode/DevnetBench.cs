@@ -97,10 +97,26 @@ internal static class DevnetBench
                 Volatile.Write(ref lastCommit, now);
             };
 
-            // Peer connections have no notification: poll them; the first commits are awaited.
-            while (nodes.Any(n => n.Network.Peers.Count < 3))
+            // Every validator connected to the three others (awaited on PeersChanged), then the first commits.
+            var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnPeersChanged()
             {
-                await Task.Delay(50);
+                if (nodes.All(n => n.Network.Peers.Count >= 3))
+                {
+                    connected.TrySetResult();
+                }
+            }
+
+            foreach (var node in nodes)
+            {
+                node.Network.PeersChanged += OnPeersChanged;
+            }
+
+            OnPeersChanged();
+            await connected.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            foreach (var node in nodes)
+            {
+                node.Network.PeersChanged -= OnPeersChanged;
             }
 
             await nodes[0].WaitForHeightAsync(2);
