@@ -190,6 +190,8 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
         {
             rogueNode.Start();
             Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.Any(p => p.PublicKey == _identities[4].SigningKey.PublicKey)));
+            // Both ends must have registered the connection, or SendRaw finds no peer to write to.
+            Assert.True(await Eventually(rogueNode.Network, () => rogueNode.Network.Peers.Any(p => p.PublicKey == _identities[0].SigningKey.PublicKey)));
             rogueNode.Network.SendRaw(0, [0x0a, 0xff, 0xff]);
             Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.FirstOrDefault(p => p.PublicKey == _identities[4].SigningKey.PublicKey) is not { Score: 100 }));
             for (int i = 0; i < 6; i++) rogueNode.Network.SendRaw(0, [0x12, 0x01, 0x08]);
