@@ -122,6 +122,12 @@ internal static class DevnetBench
             await nodes[0].WaitForHeightAsync(2);
 
             Console.Error.WriteLine($"devnet up at height {nodes[0].Store.Height}; submitting {rate} tx/s for {seconds} s");
+            var process = Process.GetCurrentProcess();
+            process.Refresh();
+            var cpuStart = process.TotalProcessorTime;
+            var pauseStart = GC.GetTotalPauseDuration();
+            long allocatedStart = GC.GetTotalAllocatedBytes();
+            int[] gcStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             long start = Stopwatch.GetTimestamp();
             ulong startHeight = nodes[0].Store.Height;
             int next = 0;
@@ -152,6 +158,10 @@ internal static class DevnetBench
             }
 
             int done = Volatile.Read(ref committed);
+            process.Refresh();
+            double cpuPerTx = (process.TotalProcessorTime - cpuStart).TotalMicroseconds / Math.Max(1, done);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"process CPU {cpuPerTx:F0} µs/tx (4 nodes); allocated {(GC.GetTotalAllocatedBytes() - allocatedStart) / Math.Max(1, done):N0} B/tx; GC {GC.CollectionCount(0) - gcStart[0]}/{GC.CollectionCount(1) - gcStart[1]}/{GC.CollectionCount(2) - gcStart[2]} (gen0/1/2) pausing {(GC.GetTotalPauseDuration() - pauseStart).TotalMilliseconds:F0} ms"));
             double window = Stopwatch.GetElapsedTime(start, Volatile.Read(ref lastCommit)).TotalSeconds;
             var latencies = finality.Where(f => f > 0).Order().ToArray();
             double P(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];

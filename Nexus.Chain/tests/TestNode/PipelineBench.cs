@@ -55,13 +55,16 @@ internal static class PipelineBench
                     GC.Collect();
                     process.Refresh();
                     var cpu = process.TotalProcessorTime;
+                    var pause = GC.GetTotalPauseDuration();
+                    int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+                    long allocated = GC.GetTotalAllocatedBytes();
                     long start = Stopwatch.GetTimestamp();
                     int committed = pipelined ? Pipelined(app, store, senders[0], wire, blocks, blockTransactions) : Sequential(app, store, senders[0], wire, blocks, blockTransactions);
                     double wall = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
                     process.Refresh();
                     double cpuPerTx = (process.TotalProcessorTime - cpu).TotalMicroseconds / committed;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{(pipelined ? "pipelined " : "sequential")} round {round}: {committed} transfers in {blocks} blocks, wall {wall / committed:F1} µs/tx ({committed / (wall / 1e6):N0} TPS), CPU {cpuPerTx:F1} µs/tx; load average {File.ReadAllText("/proc/loadavg").Trim()}"));
+                        $"{(pipelined ? "pipelined " : "sequential")} round {round}: {committed} transfers in {blocks} blocks, wall {wall / committed:F1} µs/tx ({committed / (wall / 1e6):N0} TPS), CPU {cpuPerTx:F1} µs/tx, allocated {(GC.GetTotalAllocatedBytes() - allocated) / committed:N0} B/tx, GC {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen0/1/2) pausing {(GC.GetTotalPauseDuration() - pause).TotalMicroseconds / committed:F1} µs/tx; load average {File.ReadAllText("/proc/loadavg").Trim()}"));
                 }
             }
         }
