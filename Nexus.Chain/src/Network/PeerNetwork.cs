@@ -430,7 +430,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                 continue;
             }
 
-            if (ConsensusMessage.TryDecode(payload, _app.Mempool, out var message, out var error))
+            if (ConsensusMessage.TryDecode(payload.AsMemory(), _app.Mempool, out var message, out var error))
             {
                 await _inbound.Writer.WriteAsync((message!, peer), ct).ConfigureAwait(false);
             }
