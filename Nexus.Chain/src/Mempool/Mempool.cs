@@ -64,7 +64,7 @@ public sealed class MempoolOptions
 /// chain id, nonce window, balance (covering the sender's earlier pending transactions), minimum fee
 /// and size. A transaction with the same sender and nonce replaces a pending one only with a strictly
 /// higher fee. When full, the cheapest transaction (and the same sender's later ones, which can no
-/// longer run) is evicted for a better-paying one. <see cref="AddRange"/> verifies signatures in
+/// longer run) is evicted for a better-paying one. <see cref="AddRange(IReadOnlyList{Transaction})"/> verifies signatures in
 /// parallel across cores. Thread-safe.
 /// </summary>
 public sealed class Mempool
@@ -78,6 +78,11 @@ public sealed class Mempool
     private readonly Dictionary<Ed25519PublicKey, SortedDictionary<ulong, Transaction>> _bySender = new();
     private readonly Dictionary<Hash256, Transaction> _byHash = new();
     private readonly SortedSet<Transaction> _byFee = new(FeeOrder.Instance);
+
+    // Received transactions waiting for admission (queued behind signature checks): found by Lookup like pooled
+    // ones, so a copy from another peer is not decoded and queued again, and a proposal carrying one reuses the
+    // same object — its signature is then checked once, by whichever of admission and block validation comes first.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash256, Transaction> _incoming = new();
     private ChainState _state;
 
     /// <summary>Creates an empty pool over the committed state.</summary>
@@ -124,14 +129,17 @@ public sealed class Mempool
         var found = new Transaction?[hashes.Length];
         lock (_gate)
         {
-            if (_byHash.Count == 0)
+            if (_byHash.Count == 0 && _incoming.IsEmpty)
             {
                 return found;
             }
 
             for (int i = 0; i < hashes.Length; i++)
             {
-                _byHash.TryGetValue(hashes[i], out found[i]);
+                if (!_byHash.TryGetValue(hashes[i], out found[i]))
+                {
+                    _incoming.TryGetValue(hashes[i], out found[i]);
+                }
             }
         }
 
@@ -159,7 +167,27 @@ public sealed class Mempool
     /// </summary>
     /// <param name="transactions">The transactions, admitted in this order.</param>
     /// <returns>One outcome per transaction.</returns>
-    public AdmissionStatus[] AddRange(IReadOnlyList<Transaction> transactions)
+    public AdmissionStatus[] AddRange(IReadOnlyList<Transaction> transactions) => AddRange(transactions, parallel: true);
+
+    /// <summary>
+    /// Registers a received transaction that is queued for admission, so <see cref="Lookup"/> finds it; false if
+    /// one with the same hash is already registered (a duplicate to drop). At most
+    /// <see cref="MempoolOptions.MaxTransactions"/> are registered; beyond that this returns true without registering.
+    /// </summary>
+    internal bool TryRegisterIncoming(Transaction transaction) =>
+        _incoming.Count >= _options.MaxTransactions || _incoming.TryAdd(transaction.Hash, transaction);
+
+    /// <summary>Unregisters transactions passed to <see cref="TryRegisterIncoming"/> once admission has decided on them.</summary>
+    internal void ReleaseIncoming(IReadOnlyList<Transaction> transactions)
+    {
+        foreach (var tx in transactions)
+        {
+            _incoming.TryRemove(KeyValuePair.Create(tx.Hash, tx));
+        }
+    }
+
+    /// <summary>As <see cref="AddRange(IReadOnlyList{Transaction})"/>; <paramref name="parallel"/> false checks the signatures on the calling thread (for callers that are already one of several workers).</summary>
+    internal AdmissionStatus[] AddRange(IReadOnlyList<Transaction> transactions, bool parallel)
     {
         ArgumentNullException.ThrowIfNull(transactions);
         var results = new AdmissionStatus[transactions.Count];
@@ -199,7 +227,17 @@ public sealed class Mempool
             }
         }
 
-        BlockExecutor.VerifySignatures(candidates);
+        if (parallel)
+        {
+            BlockExecutor.VerifySignatures(candidates);
+        }
+        else
+        {
+            foreach (var tx in candidates)
+            {
+                tx.VerifySignature();
+            }
+        }
 
         // One lock acquisition for the whole batch (gossip threads and the consensus thread contend for it);
         // events are raised after it is released.

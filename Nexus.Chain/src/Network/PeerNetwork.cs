@@ -87,6 +87,9 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly List<Task> _loops = new();
     private readonly Channel<(ConsensusMessage Message, Peer Peer)> _inbound =
         Channel.CreateBounded<(ConsensusMessage, Peer)>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<(Peer Peer, List<Transaction> Transactions)> _admission =
+        Channel.CreateBounded<(Peer, List<Transaction>)>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait });
+    private readonly List<Thread> _admissionThreads = new();
     private TcpListener? _listener;
     private Thread? _consensusThread;
 
@@ -156,6 +159,15 @@ public sealed class PeerNetwork : IAsyncDisposable
         // behind it stretches every height.
         _consensusThread = new Thread(ConsensusLoop) { IsBackground = true, Name = "nexus-chain-consensus" };
         _consensusThread.Start(_cts.Token);
+
+        // Gossiped transactions are admitted (signatures checked) on background-priority threads, one per core,
+        // so a flood of gossip uses the idle CPU without delaying proposals, votes and commits.
+        for (int i = 0; i < Environment.ProcessorCount; i++)
+        {
+            var thread = new Thread(AdmissionLoop) { IsBackground = true, Name = "nexus-chain-admission" };
+            _admissionThreads.Add(thread);
+            thread.Start(_cts.Token);
+        }
     }
 
     /// <summary>Sends a consensus message to every connected peer (never blocks).</summary>
@@ -185,7 +197,13 @@ public sealed class PeerNetwork : IAsyncDisposable
     {
         await _cts.CancelAsync().ConfigureAwait(false);
         _inbound.Writer.TryComplete();
+        _admission.Writer.TryComplete();
         _consensusThread?.Join();
+        foreach (var thread in _admissionThreads)
+        {
+            thread.Join();
+        }
+
         _listener?.Stop();
         foreach (var p in _peers.Values) p.Close();
         try
@@ -412,7 +430,18 @@ public sealed class PeerNetwork : IAsyncDisposable
                         continue;
                     }
 
-                    HandleTransactions(peer, batch.AsSpan(0, (int)length));
+                    if (DecodeTransactions(peer, batch.AsSpan(0, (int)length)) is { } admit)
+                    {
+                        try
+                        {
+                            await _admission.Writer.WriteAsync((peer, admit), ct).ConfigureAwait(false); // waits while admission is behind: TCP back-pressure
+                        }
+                        catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
+                        {
+                            _app.Mempool.ReleaseIncoming(admit);
+                            return; // shutting down
+                        }
+                    }
                 }
                 finally
                 {
@@ -441,7 +470,8 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
     }
 
-    private void HandleTransactions(Peer peer, ReadOnlySpan<byte> payload)
+    /// <summary>Walks a gossip batch and decodes the transactions the mempool does not hold; null if none (or the batch was malformed, the peer penalized).</summary>
+    private List<Transaction>? DecodeTransactions(Peer peer, ReadOnlySpan<byte> payload)
     {
         // TransactionBatchProto is field 1 (length-delimited) repeated: walk the framing directly, hash each
         // transaction's bytes, and decode only those the mempool does not already hold (gossip brings most
@@ -454,7 +484,7 @@ public sealed class PeerNetwork : IAsyncDisposable
             if (!Canonical.TryReadField(span, ref pos, out int field, out var encoded) || field != 1)
             {
                 Penalize(peer, _options.InvalidPenalty, "TransactionBatchProto: malformed or not canonical");
-                return;
+                return null;
             }
 
             slices.Add((pos - encoded.Length, encoded.Length));
@@ -478,26 +508,51 @@ public sealed class PeerNetwork : IAsyncDisposable
             if (!Transaction.TryDecode(span.Slice(slices[i].Offset, slices[i].Length), out var tx, out var error))
             {
                 Penalize(peer, _options.InvalidPenalty, error!);
-                return;
+                _app.Mempool.ReleaseIncoming(txs);
+                return null;
             }
 
-            txs.Add(tx!);
+            if (_app.Mempool.TryRegisterIncoming(tx!))
+            {
+                txs.Add(tx!);
+            }
         }
 
-        if (txs.Count == 0)
+        return txs.Count == 0 ? null : txs;
+    }
+
+    private void AdmissionLoop(object? state)
+    {
+        var ct = (CancellationToken)state!;
+        BackgroundPriority.TryApplyToCurrentThread();
+        var reader = _admission.Reader;
+        try
         {
-            return;
+            while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+            {
+                while (reader.TryRead(out var item))
+                {
+                    Admit(item.Peer, item.Transactions);
+                }
+            }
         }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
+    private void Admit(Peer peer, List<Transaction> txs)
+    {
         AdmissionStatus[] results;
         t_origin = peer; // admitted transactions are not gossiped back to this peer
         try
         {
-            results = _app.Mempool.AddRange(txs);
+            results = _app.Mempool.AddRange(txs, parallel: false); // the admission threads are the parallelism
         }
         finally
         {
             t_origin = null;
+            _app.Mempool.ReleaseIncoming(txs);
         }
 
         int bad = 0;
