@@ -157,6 +157,32 @@ internal static class Canonical
         return false;
     }
 
+    /// <summary>
+    /// Reads a minimal (canonical) protobuf varint of at most 10 bytes whose value fits 64 bits; false
+    /// if it runs past the end, has a trailing zero byte (not minimal) or overflows.
+    /// </summary>
+    public static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
+    {
+        value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            if (position >= data.Length)
+            {
+                return false;
+            }
+
+            byte b = data[position++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                // Not minimal with a trailing zero byte; the tenth byte carries only bit 63.
+                return (shift == 0 || b != 0) && (shift < 63 || b == 1);
+            }
+        }
+
+        return false;
+    }
+
     public static void WriteUInt64(Span<byte> destination, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(destination, value);
 
     public static int CompareKeys(in Ed25519PublicKey a, in Ed25519PublicKey b) => a.AsSpan().SequenceCompareTo(b.AsSpan());

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using Google.Protobuf;
 using Nexus.Chain.Protos;
 using Nexus.Crypto;
@@ -39,16 +40,22 @@ public sealed class Transaction
     private int _verified; // 0 unknown, 1 valid, 2 invalid
 
     private Transaction(TransactionProto proto, byte[] encoded)
+        : this(proto.ChainId, new Ed25519PublicKey(proto.Sender.Span), proto.Nonce, proto.Recipient.IsEmpty ? null : new Ed25519PublicKey(proto.Recipient.Span),
+            proto.Amount, proto.Fee, (TransactionKind)proto.Kind, proto.Payload.Memory, new Ed25519Signature(proto.Signature.Span), encoded)
     {
-        ChainId = proto.ChainId;
-        Sender = new Ed25519PublicKey(proto.Sender.Span);
-        Nonce = proto.Nonce;
-        Recipient = proto.Recipient.IsEmpty ? null : new Ed25519PublicKey(proto.Recipient.Span);
-        Amount = proto.Amount;
-        Fee = proto.Fee;
-        Kind = (TransactionKind)proto.Kind;
-        Payload = proto.Payload.Memory;
-        Signature = new Ed25519Signature(proto.Signature.Span);
+    }
+
+    private Transaction(string chainId, in Ed25519PublicKey sender, ulong nonce, Ed25519PublicKey? recipient, ulong amount, ulong fee, TransactionKind kind, ReadOnlyMemory<byte> payload, in Ed25519Signature signature, byte[] encoded)
+    {
+        ChainId = chainId;
+        Sender = sender;
+        Nonce = nonce;
+        Recipient = recipient;
+        Amount = amount;
+        Fee = fee;
+        Kind = kind;
+        Payload = payload;
+        Signature = signature;
         _encoded = encoded;
         _signedLength = encoded.Length - (2 + Ed25519Signature.SizeInBytes); // tag 0x4A, length 0x40, 64 bytes
         Hash = Blake3.Hash(encoded);
@@ -152,6 +159,133 @@ public sealed class Transaction
     /// <param name="error">Why decoding failed, or null.</param>
     /// <returns>True on success.</returns>
     public static bool TryDecode(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error)
+    {
+        // Walks the TransactionProto framing directly (no message objects, no re-encoding): the canonical
+        // rules of Canonical.TryParse spelled out for this message (fields 1-9 once each in ascending
+        // order with their declared wire types, no default value written, minimal varints, no unknown
+        // fields, valid UTF-8 chain id). TryDecodeReference is the protobuf path it must agree with.
+        transaction = null;
+        if (data.Length > ChainLimits.MaxTransactionBytes)
+        {
+            error = $"TransactionProto: {data.Length} bytes exceeds the {ChainLimits.MaxTransactionBytes}-byte bound";
+            return false;
+        }
+
+        ReadOnlySpan<byte> chainId = default, sender = default, recipient = default, signature = default;
+        ulong nonce = 0, amount = 0, fee = 0, kind = 0;
+        int payloadOffset = 0, payloadLength = 0;
+        int pos = 0, previous = 0;
+        while (pos < data.Length)
+        {
+            int start = pos;
+            byte tag = data[pos++];
+            int field = tag >> 3;
+
+            // Fields 1-9 have one-byte tags, so a longer tag is unknown or not minimal.
+            if (tag >= 0x80 || field <= previous || field > 9 || (tag & 7) != WireType(field))
+            {
+                error = $"TransactionProto: not the canonical encoding (byte {start}: tag 0x{tag:X2} is out of order, repeated, unknown or of the wrong wire type)";
+                return false;
+            }
+
+            previous = field;
+            if ((tag & 7) == 0)
+            {
+                if (!Canonical.TryReadVarint(data, ref pos, out ulong number))
+                {
+                    error = $"TransactionProto: malformed or non-minimal varint for field {field} at byte {start}";
+                    return false;
+                }
+
+                if (number == 0 || (field == 7 && number > uint.MaxValue))
+                {
+                    error = $"TransactionProto: not the canonical encoding (field {field} at byte {start} writes {(number == 0 ? "the default 0" : "a value wider than 32 bits")})";
+                    return false;
+                }
+
+                switch (field)
+                {
+                    case 3: nonce = number; break;
+                    case 5: amount = number; break;
+                    case 6: fee = number; break;
+                    default: kind = number; break;
+                }
+
+                continue;
+            }
+
+            if (!Canonical.TryReadLength(data, ref pos, out int length) || length > data.Length - pos)
+            {
+                error = $"TransactionProto: malformed length or truncated field {field} at byte {start}";
+                return false;
+            }
+
+            if (length == 0)
+            {
+                error = $"TransactionProto: not the canonical encoding (field {field} at byte {start} writes the default empty value)";
+                return false;
+            }
+
+            var value = data.Slice(pos, length);
+            switch (field)
+            {
+                case 1: chainId = value; break;
+                case 2: sender = value; break;
+                case 4: recipient = value; break;
+                case 8: payloadOffset = pos; payloadLength = length; break;
+                default: signature = value; break;
+            }
+
+            pos += length;
+        }
+
+        if (chainId.IsEmpty || chainId.Length > ChainLimits.MaxChainIdBytes)
+        {
+            error = "transaction: chain id must be 1-64 bytes";
+            return false;
+        }
+
+        if (!Utf8.IsValid(chainId))
+        {
+            error = "TransactionProto: not the canonical encoding (the chain id is not valid UTF-8)";
+            return false;
+        }
+
+        if (sender.Length != Ed25519PublicKey.SizeInBytes || !(recipient.IsEmpty || recipient.Length == Ed25519PublicKey.SizeInBytes) || signature.Length != Ed25519Signature.SizeInBytes)
+        {
+            error = "transaction: sender/recipient must be 32 bytes and the signature 64";
+            return false;
+        }
+
+        if (kind > (ulong)TransactionKind.ValidatorUpdate)
+        {
+            error = $"transaction: unknown kind {kind}";
+            return false;
+        }
+
+        if (kind == (ulong)TransactionKind.Transfer && recipient.IsEmpty)
+        {
+            error = "transaction: a transfer needs a recipient";
+            return false;
+        }
+
+        // One copy of the bytes; the payload is a view into it.
+        byte[] encoded = data.ToArray();
+        transaction = new Transaction(ChainIdCache.Get(chainId), new Ed25519PublicKey(sender), nonce, recipient.IsEmpty ? null : new Ed25519PublicKey(recipient),
+            amount, fee, (TransactionKind)kind, encoded.AsMemory(payloadOffset, payloadLength), new Ed25519Signature(signature), encoded);
+        error = null;
+        return true;
+    }
+
+    /// <summary>The protobuf wire type of TransactionProto field 1-9: varint (0) for the numbers, length-delimited (2) otherwise.</summary>
+    private static int WireType(int field) => field is 3 or 5 or 6 or 7 ? 0 : 2;
+
+    /// <summary>
+    /// The reference decoder: strict Google.Protobuf parse, canonical re-encoding check, then field checks.
+    /// <see cref="TryDecode(ReadOnlySpan{byte}, out Transaction?, out string?)"/> accepts exactly the same inputs
+    /// and yields an equal transaction (property-tested).
+    /// </summary>
+    internal static bool TryDecodeReference(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error)
     {
         transaction = null;
         if (!Canonical.TryParse(Parser, data, ChainLimits.MaxTransactionBytes, out var proto, out error))
@@ -258,4 +392,30 @@ public sealed class Transaction
 
     /// <summary>The transaction hash as 64 hex digits.</summary>
     public override string ToString() => Hash.ToString();
+
+    /// <summary>
+    /// The chain id string of the last decoded transaction, reused while the UTF-8 bytes are the same
+    /// (a node sees one chain id), so decoding does not allocate a string per transaction. Thread-safe:
+    /// the cached entry is immutable and replaced as a whole.
+    /// </summary>
+    private sealed class ChainIdCache(byte[] utf8, string value)
+    {
+        private static ChainIdCache? s_last;
+
+        public static string Get(ReadOnlySpan<byte> utf8)
+        {
+            var last = Volatile.Read(ref s_last);
+            if (last is not null && utf8.SequenceEqual(last._utf8))
+            {
+                return last._value;
+            }
+
+            var value = Encoding.UTF8.GetString(utf8);
+            Volatile.Write(ref s_last, new ChainIdCache(utf8.ToArray(), value));
+            return value;
+        }
+
+        private readonly byte[] _utf8 = utf8;
+        private readonly string _value = value;
+    }
 }
