@@ -235,6 +235,41 @@ internal ref struct ProtoWriter(Span<byte> destination)
         Position += Encoding.UTF8.GetBytes(value, _destination[Position..]);
     }
 
+    /// <summary>Tag (field number, wire type 2), length 2 × <paramref name="value"/>.Length and the bytes as lowercase hex digits (UTF-8).</summary>
+    public void WriteHexField(int field, scoped ReadOnlySpan<byte> value)
+    {
+        WriteLengthPrefix(field, 2 * value.Length);
+        Convert.TryToHexStringLower(value, _destination[Position..], out int written);
+        Position += written;
+    }
+
+    /// <summary>Tag (field number, wire type 2), length and <paramref name="value"/> in decimal digits (UTF-8, as ulong.ToString(InvariantCulture)).</summary>
+    public void WriteDecimalField(int field, ulong value)
+    {
+        int digits = DecimalDigits(value);
+        WriteLengthPrefix(field, digits);
+        for (int i = Position + digits - 1; i >= Position; i--)
+        {
+            _destination[i] = (byte)('0' + (value % 10));
+            value /= 10;
+        }
+
+        Position += digits;
+    }
+
+    /// <summary>Number of decimal digits of <paramref name="value"/> (1 for 0).</summary>
+    public static int DecimalDigits(ulong value)
+    {
+        int digits = 1;
+        while (value >= 10)
+        {
+            value /= 10;
+            digits++;
+        }
+
+        return digits;
+    }
+
     /// <summary>Tag (field number, wire type 2) and a length; the caller writes that many bytes next.</summary>
     public void WriteLengthPrefix(int field, int length)
     {
