@@ -93,7 +93,7 @@ public static class BlockExecutor
         int badSignature = VerifySignatures(block.Transactions);
         if (badSignature >= 0) return ExecutionResult.Invalid($"transaction {badSignature}: bad signature");
 
-        var run = new Run(state, h.Proposer);
+        var run = new Run(state, h.Proposer, block.Transactions.Count);
         for (int i = 0; i < block.Evidence.Count; i++)
         {
             var error = run.ApplyEvidence(block.Evidence[i]);
@@ -132,7 +132,7 @@ public static class BlockExecutor
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(evidence);
-        var run = new Run(state, proposer);
+        var run = new Run(state, proposer, candidates.TryGetNonEnumeratedCount(out int count) ? Math.Min(count, Math.Min(maxTransactions, ChainLimits.MaxBlockTransactions)) : 0);
         var includedEvidence = new List<DuplicateVoteEvidence>();
         foreach (var e in evidence)
         {
@@ -231,15 +231,15 @@ public static class BlockExecutor
         }
     }
 
-    /// <summary>Execution of one block over an overlay of changed accounts.</summary>
-    private sealed class Run(ChainState state, Ed25519PublicKey proposer)
+    /// <summary>Execution of one block over an overlay of changed accounts; the receipt list is sized once for the expected transaction count.</summary>
+    private sealed class Run(ChainState state, Ed25519PublicKey proposer, int transactions)
     {
         private readonly Dictionary<Ed25519PublicKey, Account> _changed = new();
         private readonly HashSet<Ed25519PublicKey> _slashed = new();
         private ValidatorSet _nextValidators = state.Validators;
         private ulong _fees;
 
-        public List<Receipt> Receipts { get; } = new();
+        public List<Receipt> Receipts { get; } = new(Math.Max(transactions, 0));
 
         public IReadOnlyDictionary<Ed25519PublicKey, Account> Changed => _changed;
 

@@ -307,13 +307,21 @@ public sealed class Block
 
     internal static Hash256 ComputeTransactionsRoot(IReadOnlyList<Transaction> transactions)
     {
-        var leaves = new Hash256[transactions.Count];
-        for (int i = 0; i < leaves.Length; i++)
+        int count = transactions.Count;
+        var leaves = System.Buffers.ArrayPool<Hash256>.Shared.Rent(count);
+        try
         {
-            leaves[i] = MerkleTree.HashLeaf(transactions[i].Encoded.Span);
-        }
+            for (int i = 0; i < count; i++)
+            {
+                leaves[i] = MerkleTree.HashLeaf(transactions[i].Encoded.Span);
+            }
 
-        return MerkleTree.ComputeRoot(leaves);
+            return MerkleTree.ComputeRoot(leaves.AsSpan(0, count));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<Hash256>.Shared.Return(leaves);
+        }
     }
 
     internal static Hash256 ComputeEvidenceRoot(IReadOnlyList<DuplicateVoteEvidence> evidence)

@@ -41,11 +41,11 @@ public sealed class Transaction
 
     private Transaction(TransactionProto proto, byte[] encoded)
         : this(proto.ChainId, new Ed25519PublicKey(proto.Sender.Span), proto.Nonce, proto.Recipient.IsEmpty ? null : new Ed25519PublicKey(proto.Recipient.Span),
-            proto.Amount, proto.Fee, (TransactionKind)proto.Kind, proto.Payload.Memory, new Ed25519Signature(proto.Signature.Span), encoded)
+            proto.Amount, proto.Fee, (TransactionKind)proto.Kind, proto.Payload.Memory, encoded)
     {
     }
 
-    private Transaction(string chainId, in Ed25519PublicKey sender, ulong nonce, Ed25519PublicKey? recipient, ulong amount, ulong fee, TransactionKind kind, ReadOnlyMemory<byte> payload, in Ed25519Signature signature, byte[] encoded)
+    private Transaction(string chainId, in Ed25519PublicKey sender, ulong nonce, Ed25519PublicKey? recipient, ulong amount, ulong fee, TransactionKind kind, ReadOnlyMemory<byte> payload, byte[] encoded)
     {
         ChainId = chainId;
         Sender = sender;
@@ -55,7 +55,6 @@ public sealed class Transaction
         Fee = fee;
         Kind = kind;
         Payload = payload;
-        Signature = signature;
         _encoded = encoded;
         _signedLength = encoded.Length - (2 + Ed25519Signature.SizeInBytes); // tag 0x4A, length 0x40, 64 bytes
         Hash = Blake3.Hash(encoded);
@@ -86,7 +85,7 @@ public sealed class Transaction
     public ReadOnlyMemory<byte> Payload { get; }
 
     /// <summary>The 64-byte Ed25519 signature by <see cref="Sender"/>.</summary>
-    public Ed25519Signature Signature { get; }
+    public Ed25519Signature Signature => new(_encoded.AsSpan(_signedLength + 2)); // the last 64 bytes of the encoding
 
     /// <summary>BLAKE3-256 of <see cref="Encoded"/>: the transaction id.</summary>
     public Hash256 Hash { get; }
@@ -272,7 +271,7 @@ public sealed class Transaction
         // One copy of the bytes; the payload is a view into it.
         byte[] encoded = data.ToArray();
         transaction = new Transaction(ChainIdCache.Get(chainId), new Ed25519PublicKey(sender), nonce, recipient.IsEmpty ? null : new Ed25519PublicKey(recipient),
-            amount, fee, (TransactionKind)kind, encoded.AsMemory(payloadOffset, payloadLength), new Ed25519Signature(signature), encoded);
+            amount, fee, (TransactionKind)kind, encoded.AsMemory(payloadOffset, payloadLength), encoded);
         error = null;
         return true;
     }
