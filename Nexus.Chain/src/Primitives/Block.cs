@@ -278,9 +278,10 @@ public sealed class Block
 
             var txs = new Transaction[txSlices.Count];
             Transaction?[]? pooled = null;
+            Hash256[]? hashes = null; // the ids computed for the pool lookup, reused by the decoder
             if (pool is not null && txs.Length > 0)
             {
-                var hashes = new Hash256[txs.Length];
+                hashes = new Hash256[txs.Length];
                 for (int i = 0; i < hashes.Length; i++)
                 {
                     hashes[i] = Blake3.Hash(data.Slice(txSlices[i].Offset, txSlices[i].Length));
@@ -291,7 +292,7 @@ public sealed class Block
 
             for (int i = 0; i < txs.Length; i++)
             {
-                txs[i] = pooled?[i] ?? (Transaction.TryDecode(data.Slice(txSlices[i].Offset, txSlices[i].Length), out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
+                txs[i] = pooled?[i] ?? (Transaction.TryDecode(data.Slice(txSlices[i].Offset, txSlices[i].Length), hashes?[i], out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
             }
 
             block = new Block(header, txs, evidence.ToArray(), lastCommit) { _encoded = data.ToArray() };

@@ -41,11 +41,11 @@ public sealed class Transaction
 
     private Transaction(TransactionProto proto, byte[] encoded)
         : this(proto.ChainId, new Ed25519PublicKey(proto.Sender.Span), proto.Nonce, proto.Recipient.IsEmpty ? null : new Ed25519PublicKey(proto.Recipient.Span),
-            proto.Amount, proto.Fee, (TransactionKind)proto.Kind, proto.Payload.Memory, encoded)
+            proto.Amount, proto.Fee, (TransactionKind)proto.Kind, proto.Payload.Memory, encoded, Blake3.Hash(encoded))
     {
     }
 
-    private Transaction(string chainId, in Ed25519PublicKey sender, ulong nonce, Ed25519PublicKey? recipient, ulong amount, ulong fee, TransactionKind kind, ReadOnlyMemory<byte> payload, byte[] encoded)
+    private Transaction(string chainId, in Ed25519PublicKey sender, ulong nonce, Ed25519PublicKey? recipient, ulong amount, ulong fee, TransactionKind kind, ReadOnlyMemory<byte> payload, byte[] encoded, in Hash256 hash)
     {
         ChainId = chainId;
         Sender = sender;
@@ -57,7 +57,7 @@ public sealed class Transaction
         Payload = payload;
         _encoded = encoded;
         _signedLength = encoded.Length - (2 + Ed25519Signature.SizeInBytes); // tag 0x4A, length 0x40, 64 bytes
-        Hash = Blake3.Hash(encoded);
+        Hash = hash;
     }
 
     /// <summary>The chain this transaction is valid on (at most 64 UTF-8 bytes); replay protection across chains.</summary>
@@ -157,7 +157,13 @@ public sealed class Transaction
     /// <param name="transaction">The transaction, or null on failure.</param>
     /// <param name="error">Why decoding failed, or null.</param>
     /// <returns>True on success.</returns>
-    public static bool TryDecode(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error)
+    public static bool TryDecode(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error) => TryDecode(data, null, out transaction, out error);
+
+    /// <summary>
+    /// <see cref="TryDecode(ReadOnlySpan{byte}, out Transaction?, out string?)"/> for a caller that has
+    /// already computed BLAKE3-256(<paramref name="data"/>) (a block decoder that looked the ids up in the mempool).
+    /// </summary>
+    internal static bool TryDecode(ReadOnlySpan<byte> data, Hash256? hash, out Transaction? transaction, out string? error)
     {
         // Walks the TransactionProto framing directly (no message objects, no re-encoding): the canonical
         // rules of Canonical.TryParse spelled out for this message (fields 1-9 once each in ascending
@@ -271,7 +277,7 @@ public sealed class Transaction
         // One copy of the bytes; the payload is a view into it.
         byte[] encoded = data.ToArray();
         transaction = new Transaction(ChainIdCache.Get(chainId), new Ed25519PublicKey(sender), nonce, recipient.IsEmpty ? null : new Ed25519PublicKey(recipient),
-            amount, fee, (TransactionKind)kind, encoded.AsMemory(payloadOffset, payloadLength), encoded);
+            amount, fee, (TransactionKind)kind, encoded.AsMemory(payloadOffset, payloadLength), encoded, hash ?? Blake3.Hash(encoded));
         error = null;
         return true;
     }
