@@ -138,23 +138,10 @@ internal static class Canonical
     /// <summary>Reads a minimal (canonical) protobuf varint length of at most 4 bytes; false if malformed, overlong or too large.</summary>
     public static bool TryReadLength(ReadOnlySpan<byte> data, ref int position, out int length)
     {
-        length = 0;
-        for (int shift = 0; shift < 28; shift += 7)
-        {
-            if (position >= data.Length)
-            {
-                return false;
-            }
-
-            byte b = data[position++];
-            length |= (b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return shift == 0 || b != 0; // a trailing zero byte would make the varint non-minimal
-            }
-        }
-
-        return false;
+        int start = position;
+        bool ok = TryReadVarint(data, ref position, out ulong value) && position - start <= 4;
+        length = ok ? (int)value : 0;
+        return ok;
     }
 
     /// <summary>
