@@ -132,7 +132,8 @@ public static class BlockExecutor
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(evidence);
-        var run = new Run(state, proposer, candidates.TryGetNonEnumeratedCount(out int count) ? Math.Min(count, Math.Min(maxTransactions, ChainLimits.MaxBlockTransactions)) : 0);
+        int expected = candidates.TryGetNonEnumeratedCount(out int count) ? Math.Max(0, Math.Min(count, Math.Min(maxTransactions, ChainLimits.MaxBlockTransactions))) : 0;
+        var run = new Run(state, proposer, expected);
         var includedEvidence = new List<DuplicateVoteEvidence>();
         foreach (var e in evidence)
         {
@@ -142,7 +143,7 @@ public static class BlockExecutor
             }
         }
 
-        var included = new List<Transaction>();
+        var included = new List<Transaction>(expected);
         long bytes = 4096 + (lastCommit?.Encoded.Length ?? 0) + includedEvidence.Sum(e => e.Encoded.Length + 8L);
         foreach (var tx in candidates)
         {

@@ -278,21 +278,31 @@ public sealed class Block
 
             var txs = new Transaction[txSlices.Count];
             Transaction?[]? pooled = null;
-            Hash256[]? hashes = null; // the ids computed for the pool lookup, reused by the decoder
-            if (pool is not null && txs.Length > 0)
+            Hash256[]? hashes = null; // the ids computed for the pool lookup (pooled array), reused by the decoder
+            try
             {
-                hashes = new Hash256[txs.Length];
-                for (int i = 0; i < hashes.Length; i++)
+                if (pool is not null && txs.Length > 0)
                 {
-                    hashes[i] = Blake3.Hash(data.Slice(txSlices[i].Offset, txSlices[i].Length));
+                    hashes = System.Buffers.ArrayPool<Hash256>.Shared.Rent(txs.Length);
+                    for (int i = 0; i < txs.Length; i++)
+                    {
+                        hashes[i] = Blake3.Hash(data.Slice(txSlices[i].Offset, txSlices[i].Length));
+                    }
+
+                    pooled = pool.Lookup(hashes.AsSpan(0, txs.Length));
                 }
 
-                pooled = pool.Lookup(hashes);
+                for (int i = 0; i < txs.Length; i++)
+                {
+                    txs[i] = pooled?[i] ?? (Transaction.TryDecode(data.Slice(txSlices[i].Offset, txSlices[i].Length), hashes?[i], out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
+                }
             }
-
-            for (int i = 0; i < txs.Length; i++)
+            finally
             {
-                txs[i] = pooled?[i] ?? (Transaction.TryDecode(data.Slice(txSlices[i].Offset, txSlices[i].Length), hashes?[i], out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
+                if (hashes is not null)
+                {
+                    System.Buffers.ArrayPool<Hash256>.Shared.Return(hashes);
+                }
             }
 
             block = new Block(header, txs, evidence.ToArray(), lastCommit) { _encoded = data.ToArray() };
