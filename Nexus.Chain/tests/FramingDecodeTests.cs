@@ -115,4 +115,31 @@ public sealed class FramingDecodeTests
         Assert.False(message.Block.Transactions[1].IsVerified);
         Assert.Equal(block.Hash, message.Block.Hash);
     }
+
+    [Fact]
+    public void Envelopes_are_written_byte_for_byte_as_protobuf_writes_them_and_a_decoded_block_keeps_its_slice()
+    {
+        var block = BlockWithEvidence();
+        var proposal = Proposal.Create(TestChain.Key(2), TestChain.ChainId, block.Height, 1, 0, block.Hash);
+        var vote = Vote.Create(TestChain.Key(1), TestChain.ChainId, VoteType.Precommit, block.Height, 0, block.Hash);
+        var commit = TestChain.CommitFor(block, 0, 1, 2);
+        var cases = new (ConsensusMessage Message, ConsensusEnvelope Reference)[]
+        {
+            (ConsensusMessage.ForProposal(proposal, block), new ConsensusEnvelope { Proposal = new ProposalWithBlock { Proposal = proposal.ToProto(), Block = block.ToProto() } }),
+            (ConsensusMessage.ForVote(vote), new ConsensusEnvelope { Vote = vote.ToProto() }),
+            (ConsensusMessage.ForDecided(block, commit), new ConsensusEnvelope { Decided = new DecidedBlockProto { Block = block.ToProto(), Commit = commit.ToProto() } }),
+            (ConsensusMessage.ForSyncRequest(7), new ConsensusEnvelope { SyncRequest = new SyncRequestProto { Height = 7 } }),
+            (ConsensusMessage.ForSyncRequest(0), new ConsensusEnvelope { SyncRequest = new SyncRequestProto() }),
+        };
+        foreach (var (message, reference) in cases)
+        {
+            Assert.Equal(Google.Protobuf.MessageExtensions.ToByteArray(reference), message.Encode());
+        }
+
+        byte[] wire = cases[0].Message.Encode();
+        Assert.True(ConsensusMessage.TryDecode(wire.AsMemory(), null, out var decoded, out _));
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(decoded!.Block!.Encode(), out var segment));
+        Assert.Same(wire, segment.Array); // no copy of the block
+        Assert.Equal(block.Encode().ToArray(), decoded.Block.Encode().ToArray());
+    }
 }

@@ -185,43 +185,49 @@ public sealed class ConsensusMessage
 
     private byte[] EncodeCore()
     {
-        // Nested blocks are copied from their cached canonical encodings.
-        static void Field(MemoryStream ms, int number, ReadOnlySpan<byte> value)
-        {
-            var head = new CodedOutputStream(ms, leaveOpen: true);
-            head.WriteTag(number, WireFormat.WireType.LengthDelimited);
-            head.WriteLength(value.Length);
-            head.Flush();
-            ms.Write(value);
-        }
-
-        using var inner = new MemoryStream();
+        // ConsensusEnvelope { oneof body } written into one exact-size array: the nested parts are copied
+        // from their cached canonical encodings (a proposal's block can be megabytes; no growing buffers).
+        ReadOnlySpan<byte> first, second = default;
         int outer;
         switch (Kind)
         {
             case ConsensusMessageKind.Proposal:
-                Field(inner, 1, Proposal!.ToProto().ToByteArray());
-                Field(inner, 2, Block!.Encode().Span);
+                first = Proposal!.ToProto().ToByteArray();
+                second = Block!.Encode().Span;
                 outer = 1;
                 break;
             case ConsensusMessageKind.Vote:
-                inner.Write(Vote!.Encode());
+                first = Vote!.Encode();
                 outer = 2;
                 break;
             case ConsensusMessageKind.Decided:
-                Field(inner, 1, Block!.Encode().Span);
-                Field(inner, 2, Commit!.Encoded.Span);
+                first = Block!.Encode().Span;
+                second = Commit!.Encoded.Span;
                 outer = 3;
                 break;
             default:
-                inner.Write(new SyncRequestProto { Height = RequestedHeight }.ToByteArray());
+                first = new SyncRequestProto { Height = RequestedHeight }.ToByteArray();
                 outer = 4;
                 break;
         }
 
-        using var ms = new MemoryStream();
-        Field(ms, outer, inner.ToArray());
-        return ms.ToArray();
+        // Proposal and decided bodies are two length-delimited fields; a vote or sync request body is the message itself.
+        bool pair = Kind is ConsensusMessageKind.Proposal or ConsensusMessageKind.Decided;
+        int inner = pair ? ProtoWriter.LengthDelimitedSize(first.Length) + ProtoWriter.LengthDelimitedSize(second.Length) : first.Length;
+        var buffer = new byte[ProtoWriter.LengthDelimitedSize(inner)];
+        var output = new ProtoWriter(buffer);
+        output.WriteLengthPrefix(outer, inner);
+        if (pair)
+        {
+            output.WriteBytesField(1, first);
+            output.WriteBytesField(2, second);
+        }
+        else
+        {
+            first.CopyTo(buffer.AsSpan(output.Position));
+        }
+
+        return buffer;
     }
 
     /// <summary>Decodes a canonical envelope without throwing (signatures are not checked here).</summary>
@@ -238,6 +244,24 @@ public sealed class ConsensusMessage
     /// </summary>
     internal static bool TryDecode(ReadOnlySpan<byte> data, Mempool? pool, out ConsensusMessage? message, out string? error)
     {
+        if (data.Length > ChainLimits.MaxMessageBytes)
+        {
+            message = null;
+            error = $"ConsensusEnvelope: {data.Length} bytes exceeds the {ChainLimits.MaxMessageBytes}-byte bound";
+            return false;
+        }
+
+        return TryDecode(new ReadOnlyMemory<byte>(data.ToArray()), pool, out message, out error);
+    }
+
+    /// <summary>
+    /// As <see cref="TryDecode(ReadOnlySpan{byte}, Mempool?, out ConsensusMessage?, out string?)"/>, over bytes the
+    /// caller hands over: a decoded block keeps its slice of <paramref name="memory"/> as its canonical encoding
+    /// instead of copying it (the caller must not modify <paramref name="memory"/> afterwards).
+    /// </summary>
+    internal static bool TryDecode(ReadOnlyMemory<byte> memory, Mempool? pool, out ConsensusMessage? message, out string? error)
+    {
+        var data = memory.Span;
         message = null;
         if (data.Length > ChainLimits.MaxMessageBytes)
         {
@@ -255,9 +279,16 @@ public sealed class ConsensusMessage
                 return false;
             }
 
+            int innerStart = pos - inner.Length;
             int at = 0;
-            if (!Canonical.TryReadField(inner, ref at, out int f1, out var first) || f1 != 1
-                || !Canonical.TryReadField(inner, ref at, out int f2, out var second) || f2 != 2 || at != inner.Length)
+            if (!Canonical.TryReadField(inner, ref at, out int f1, out var first) || f1 != 1)
+            {
+                error = "consensus message: empty or incomplete body";
+                return false;
+            }
+
+            var firstMemory = memory.Slice(innerStart + at - first.Length, first.Length);
+            if (!Canonical.TryReadField(inner, ref at, out int f2, out var second) || f2 != 2 || at != inner.Length)
             {
                 error = "consensus message: empty or incomplete body";
                 return false;
@@ -268,12 +299,12 @@ public sealed class ConsensusMessage
                 if (body == 1)
                 {
                     var proposal = Proposal.FromProto(Canonical.Parse(ProposalParser, first, ChainLimits.MaxVoteBytes));
-                    if (!Block.TryDecode(second, pool, out var block, out error)) return false;
+                    if (!Block.TryDecode(memory.Slice(innerStart + at - second.Length, second.Length), pool, out var block, out error)) return false;
                     message = ForProposal(proposal, block!);
                 }
                 else
                 {
-                    if (!Block.TryDecode(first, pool, out var block, out error)) return false;
+                    if (!Block.TryDecode(firstMemory, pool, out var block, out error)) return false;
                     message = ForDecided(block!, Commit.Decode(second));
                 }
 

@@ -200,9 +200,21 @@ public sealed class Mempool
         }
 
         BlockExecutor.VerifySignatures(candidates);
+
+        // One lock acquisition for the whole batch (gossip threads and the consensus thread contend for it);
+        // events are raised after it is released.
+        lock (_gate)
+        {
+            for (int i = 0; i < candidates.Count; i++)
+            {
+                var tx = candidates[i];
+                results[positions[i]] = tx.VerifySignature() ? Admit(tx) : AdmissionStatus.BadSignature;
+            }
+        }
+
         for (int i = 0; i < candidates.Count; i++)
         {
-            results[positions[i]] = Add(candidates[i]);
+            Record(results[positions[i]], candidates[i]);
         }
 
         return results;

@@ -398,6 +398,30 @@ public sealed class PeerNetwork : IAsyncDisposable
                 return;
             }
 
+            if (channel != 0)
+            {
+                // Gossip batches are consumed here (admitted transactions copy their own bytes), so the
+                // payload buffer is pooled; consensus payloads are kept by the decoded message.
+                byte[] batch = System.Buffers.ArrayPool<byte>.Shared.Rent((int)length);
+                try
+                {
+                    await stream.ReadExactlyAsync(batch.AsMemory(0, (int)length), ct).ConfigureAwait(false);
+                    if (!peer.TakeToken(_time, _options))
+                    {
+                        Penalize(peer, _options.RateLimitPenalty, "rate limit");
+                        continue;
+                    }
+
+                    HandleTransactions(peer, batch.AsSpan(0, (int)length));
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(batch);
+                }
+
+                continue;
+            }
+
             byte[] payload = new byte[length];
             await stream.ReadExactlyAsync(payload, ct).ConfigureAwait(false);
             if (!peer.TakeToken(_time, _options))
@@ -406,30 +430,23 @@ public sealed class PeerNetwork : IAsyncDisposable
                 continue;
             }
 
-            if (channel == 0)
+            if (ConsensusMessage.TryDecode(payload.AsMemory(), _app.Mempool, out var message, out var error))
             {
-                if (ConsensusMessage.TryDecode(payload, _app.Mempool, out var message, out var error))
-                {
-                    await _inbound.Writer.WriteAsync((message!, peer), ct).ConfigureAwait(false);
-                }
-                else
-                {
-                    Penalize(peer, _options.InvalidPenalty, error!);
-                }
+                await _inbound.Writer.WriteAsync((message!, peer), ct).ConfigureAwait(false);
             }
             else
             {
-                HandleTransactions(peer, payload);
+                Penalize(peer, _options.InvalidPenalty, error!);
             }
         }
     }
 
-    private void HandleTransactions(Peer peer, byte[] payload)
+    private void HandleTransactions(Peer peer, ReadOnlySpan<byte> payload)
     {
         // TransactionBatchProto is field 1 (length-delimited) repeated: walk the framing directly, hash each
         // transaction's bytes, and decode only those the mempool does not already hold (gossip brings most
         // transactions from every peer; a duplicate costs one BLAKE3 and a lookup, not a protobuf parse).
-        var span = payload.AsSpan();
+        var span = payload;
         var slices = new List<(int Offset, int Length)>();
         int pos = 0;
         while (pos < span.Length)

@@ -14,7 +14,15 @@ internal sealed class SecureStream(Stream inner, LinkSession session) : Stream
 {
     private const int MaxPlaintext = 64 * 1024;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private byte[] _readBuffer = [];
+    private const int MaxFrame = 4 + MaxPlaintext + LinkSession.OverheadInBytes;
+
+    // Ciphertext as received: frames are parsed out of it in place, and one socket read can bring several
+    // (a 2-frame buffer, compacted when a frame would not fit). Plaintext of the current frame is opened
+    // into a fixed buffer. Both are allocated once per connection, not per frame.
+    private readonly byte[] _received = new byte[2 * MaxFrame];
+    private readonly byte[] _plaintext = new byte[MaxPlaintext];
+    private int _receivedStart;
+    private int _receivedEnd;
     private int _readOffset;
     private int _readCount;
 
@@ -30,59 +38,71 @@ internal sealed class SecureStream(Stream inner, LinkSession session) : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_readCount == 0)
+        while (_readCount == 0)
         {
-            byte[] header = new byte[4];
-            if (!await ReadExactly(header, cancellationToken).ConfigureAwait(false))
+            if (!await Fill(4, cancellationToken).ConfigureAwait(false))
             {
                 return 0;
             }
 
-            int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header);
+            int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(_received.AsSpan(_receivedStart));
             if (length < LinkSession.OverheadInBytes || length > MaxPlaintext + LinkSession.OverheadInBytes)
             {
                 throw new InvalidDataException("Frame length out of range.");
             }
 
-            byte[] packet = new byte[length];
-            if (!await ReadExactly(packet, cancellationToken).ConfigureAwait(false))
+            if (!await Fill(4 + length, cancellationToken).ConfigureAwait(false))
             {
                 throw new EndOfStreamException();
             }
 
-            _readBuffer = new byte[length - LinkSession.OverheadInBytes];
-            if (session.TryOpen(packet, default, _readBuffer, out int written) != LinkOpenStatus.Ok)
+            if (session.TryOpen(_received.AsSpan(_receivedStart + 4, length), default, _plaintext, out int written) != LinkOpenStatus.Ok)
             {
                 throw new InvalidDataException("A frame failed authentication.");
             }
 
+            _receivedStart += 4 + length;
             _readOffset = 0;
-            _readCount = written;
-            if (written == 0)
-            {
-                return await ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            }
+            _readCount = written; // an empty frame loops for the next one
         }
 
         int n = Math.Min(buffer.Length, _readCount);
-        _readBuffer.AsMemory(_readOffset, n).CopyTo(buffer);
+        _plaintext.AsMemory(_readOffset, n).CopyTo(buffer);
         _readOffset += n;
         _readCount -= n;
         return n;
     }
 
-    private async ValueTask<bool> ReadExactly(Memory<byte> buffer, CancellationToken ct)
+    /// <summary>Reads from the inner stream until <paramref name="count"/> received bytes are buffered; false at a clean end of stream.</summary>
+    private async ValueTask<bool> Fill(int count, CancellationToken ct)
     {
-        int total = 0;
-        while (total < buffer.Length)
+        if (_receivedEnd - _receivedStart >= count)
         {
-            int n = await inner.ReadAsync(buffer[total..], ct).ConfigureAwait(false);
+            return true;
+        }
+
+        if (_received.Length - _receivedStart < count)
+        {
+            // Compact: the partial frame moves to the front (count ≤ MaxFrame, so it then fits).
+            Buffer.BlockCopy(_received, _receivedStart, _received, 0, _receivedEnd - _receivedStart);
+            _receivedEnd -= _receivedStart;
+            _receivedStart = 0;
+        }
+
+        while (_receivedEnd - _receivedStart < count)
+        {
+            int n = await inner.ReadAsync(_received.AsMemory(_receivedEnd), ct).ConfigureAwait(false);
             if (n == 0)
             {
+                if (_receivedEnd != _receivedStart)
+                {
+                    throw new EndOfStreamException();
+                }
+
                 return false;
             }
 
-            total += n;
+            _receivedEnd += n;
         }
 
         return true;

@@ -119,7 +119,8 @@ public sealed class BlockHeader
 /// </summary>
 public sealed class Block
 {
-    private byte[]? _encoded;
+    // Boxed so the cached encoding (possibly a slice of a received message) is published atomically.
+    private System.Runtime.CompilerServices.StrongBox<ReadOnlyMemory<byte>>? _encoded;
 
     /// <summary>Creates a block from its parts (roots in the header are not checked here; see <see cref="BlockExecutor"/>).</summary>
     /// <param name="header">The header.</param>
@@ -169,7 +170,7 @@ public sealed class Block
     }
 
     /// <summary>The canonical BlockProto encoding (cached).</summary>
-    public ReadOnlyMemory<byte> Encode() => _encoded ??= EncodeFast();
+    public ReadOnlyMemory<byte> Encode() => (_encoded ??= new(EncodeFast())).Value;
 
     private byte[] EncodeFast()
     {
@@ -232,6 +233,24 @@ public sealed class Block
     /// </summary>
     internal static bool TryDecode(ReadOnlySpan<byte> data, Mempool? pool, out Block? block, out string? error)
     {
+        if (data.Length > ChainLimits.MaxBlockBytes)
+        {
+            block = null;
+            error = $"BlockProto: {data.Length} bytes exceeds the {ChainLimits.MaxBlockBytes}-byte bound";
+            return false;
+        }
+
+        return TryDecode(new ReadOnlyMemory<byte>(data.ToArray()), pool, out block, out error);
+    }
+
+    /// <summary>
+    /// As <see cref="TryDecode(ReadOnlySpan{byte}, Mempool?, out Block?, out string?)"/>, keeping
+    /// <paramref name="memory"/> itself (not a copy) as the block's canonical encoding; the caller hands
+    /// it over and must not modify it afterwards.
+    /// </summary>
+    internal static bool TryDecode(ReadOnlyMemory<byte> memory, Mempool? pool, out Block? block, out string? error)
+    {
+        var data = memory.Span;
         block = null;
         if (data.Length > ChainLimits.MaxBlockBytes)
         {
@@ -305,7 +324,7 @@ public sealed class Block
                 }
             }
 
-            block = new Block(header, txs, evidence.ToArray(), lastCommit) { _encoded = data.ToArray() };
+            block = new Block(header, txs, evidence.ToArray(), lastCommit) { _encoded = new(memory) };
             error = null;
             return true;
         }

@@ -15,10 +15,13 @@ internal static class DevnetBench
 {
     private const string ChainId = "nexus-devnet-bench";
 
-    public static async Task RunAsync(int rate, int seconds, int maxBlockTransactions)
+    public static async Task RunAsync(int rate, int seconds, int maxBlockTransactions, int warmupSeconds)
     {
+        // Warm-up: transfers at half the rate, all committed before the measured window opens, so the
+        // window sees steady-state code (tiered JIT has recompiled the hot paths) rather than start-up.
+        int warm = rate / 2 * warmupSeconds;
         int total = rate * seconds;
-        int senderCount = Math.Max(64, (total + 199) / 200);
+        int senderCount = Math.Max(64, (warm + total + 199) / 200);
         string root = Path.Combine(Path.GetTempPath(), "nexus-devnet-bench-" + Guid.NewGuid().ToString("N"));
         var identities = Enumerable.Range(0, 4).Select(_ => NodeIdentity.Generate()).ToArray();
         var senders = new Ed25519PrivateKey[senderCount];
@@ -39,10 +42,10 @@ internal static class DevnetBench
             Parameters = new ChainParameters(identities[0].SigningKey.PublicKey, 1, 50),
         };
 
-        Console.Error.WriteLine($"signing {total} transfers from {senderCount} senders");
-        var txs = new Transaction[total];
+        Console.Error.WriteLine($"signing {warm} + {total} transfers from {senderCount} senders");
+        var txs = new Transaction[warm + total];
         var nonces = new ulong[senderCount];
-        for (int i = 0; i < total; i++)
+        for (int i = 0; i < txs.Length; i++)
         {
             int s = i % senderCount;
             txs[i] = Transaction.Create(senders[s], ChainId, nonces[s]++, senders[(s + 1) % senderCount].PublicKey, 1, 1);
@@ -50,8 +53,11 @@ internal static class DevnetBench
 
         // Submit fresh decodes, as a node receiving them from clients would: signatures unchecked.
         var wire = txs.Select(t => Transaction.Decode(t.Encoded.Span)).ToArray();
-        var index = new Dictionary<Hash256, int>(total);
-        for (int i = 0; i < total; i++) index[wire[i].Hash] = i;
+        var index = new Dictionary<Hash256, int>(txs.Length);
+        for (int i = 0; i < txs.Length; i++) index[wire[i].Hash] = i - warm; // warm-up transfers get negative indexes
+        int warmCommitted = 0;
+        var warmDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (warm == 0) warmDone.SetResult();
         var submitted = new long[total];
         var finality = new double[total];
         int committed = 0;
@@ -84,10 +90,19 @@ internal static class DevnetBench
             nodes[0].BlockCommitted += committedBlock =>
             {
                 long now = Stopwatch.GetTimestamp();
-                if (committedBlock.Commit.Round > 0) Interlocked.Increment(ref laterRounds);
+                if (committedBlock.Commit.Round > 0 && warmDone.Task.IsCompleted) Interlocked.Increment(ref laterRounds);
                 foreach (var tx in committedBlock.Block.Transactions)
                 {
-                    if (index.TryGetValue(tx.Hash, out int i))
+                    if (!index.TryGetValue(tx.Hash, out int i))
+                    {
+                        continue;
+                    }
+
+                    if (i < 0)
+                    {
+                        if (Interlocked.Increment(ref warmCommitted) == warm) warmDone.TrySetResult();
+                    }
+                    else
                     {
                         finality[i] = Stopwatch.GetElapsedTime(Volatile.Read(ref submitted[i]), now).TotalMilliseconds;
                         if (Interlocked.Increment(ref committed) == total) allCommitted.TrySetResult();
@@ -121,32 +136,49 @@ internal static class DevnetBench
 
             await nodes[0].WaitForHeightAsync(2);
 
-            Console.Error.WriteLine($"devnet up at height {nodes[0].Store.Height}; submitting {rate} tx/s for {seconds} s");
+            int round = 0;
+            async Task<long> Submit(int first, int count, int perSecond, long[]? stamps)
+            {
+                // Open loop: everything due by now goes out, in 10 ms slices, round-robin over the validators.
+                long begin = Stopwatch.GetTimestamp();
+                int sent = 0;
+                while (sent < count)
+                {
+                    int due = Math.Min(count, (int)(Stopwatch.GetElapsedTime(begin).TotalSeconds * perSecond));
+                    if (due > sent)
+                    {
+                        long now = Stopwatch.GetTimestamp();
+                        if (stamps is not null)
+                        {
+                            for (int i = sent; i < due; i++) stamps[i] = now;
+                        }
+
+                        nodes[round++ % 4].Application.Mempool.AddRange(new ArraySegment<Transaction>(wire, first + sent, due - sent));
+                        sent = due;
+                    }
+
+                    await Task.Delay(10);
+                }
+
+                return begin;
+            }
+
+            if (warm > 0)
+            {
+                Console.Error.WriteLine($"warming up: {rate / 2} tx/s for {warmupSeconds} s");
+                await Submit(0, warm, rate / 2, null);
+                await warmDone.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            }
+
+            Console.Error.WriteLine($"devnet at height {nodes[0].Store.Height}; submitting {rate} tx/s for {seconds} s");
             var process = Process.GetCurrentProcess();
             process.Refresh();
             var cpuStart = process.TotalProcessorTime;
             var pauseStart = GC.GetTotalPauseDuration();
             long allocatedStart = GC.GetTotalAllocatedBytes();
             int[] gcStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
-            long start = Stopwatch.GetTimestamp();
             ulong startHeight = nodes[0].Store.Height;
-            int next = 0;
-            int round = 0;
-            while (next < total)
-            {
-                // Open loop: everything due by now goes out, in 10 ms slices, round-robin over the validators.
-                int due = Math.Min(total, (int)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate));
-                if (due > next)
-                {
-                    long now = Stopwatch.GetTimestamp();
-                    for (int i = next; i < due; i++) submitted[i] = now;
-                    nodes[round++ % 4].Application.Mempool.AddRange(new ArraySegment<Transaction>(wire, next, due - next));
-                    next = due;
-                }
-
-                await Task.Delay(10);
-            }
-
+            long start = await Submit(warm, total, rate, submitted);
             long submitEnd = Stopwatch.GetTimestamp();
             try
             {

@@ -5,7 +5,7 @@ using Nexus.Crypto;
 // Usage:
 //   write <dataDir> <genesis.json> <validatorSeedHex>   append blocks forever, printing each committed height
 //   node <dataDir> <genesis.json> <identityFile> <listenPort> <rpcPort> [peer host:port ...]   run a ChainNode
-//   devnet-bench [rate tx/s] [seconds] [max block transactions]   4 validators on loopback in this process: committed TPS, finality p50/p99
+//   devnet-bench [rate tx/s] [seconds] [max block transactions] [warm-up seconds, at half the rate]   4 validators on loopback in this process: committed TPS, finality p50/p99
 //   pipeline-bench [blocks] [block transactions] [rounds]   single node admit → execute → RocksDB commit: wall and CPU µs per transaction
 switch (args[0])
 {
@@ -19,7 +19,8 @@ switch (args[0])
         await DevnetBench.RunAsync(
             args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 6000,
             args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20,
-            args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2000);
+            args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2000,
+            args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 4);
         break;
     case "write":
         Write(args[1], Genesis.FromJson(File.ReadAllText(args[2])), Convert.FromHexString(args[3]));
