@@ -36,7 +36,7 @@ public sealed class TransactionDecodeTests
     /// unknown kinds, missing fields, over-long chain ids): canonical framing, often invalid content.
     /// </summary>
     private static readonly Gen<byte[]> ArbitraryProtos =
-        Gen.Select(Gen.String[0, 30], Gen.Byte.Array[0, 40], Numbers, Gen.Byte.Array[0, 40], Numbers, Numbers, Gen.Select(Gen.Int[0, 3], Gen.UInt).Select((k, n) => k < 3 ? (uint)k : n), Gen.Byte.Array[0, 70])
+        Gen.Select(Gen.String[0, 30], Gen.OneOf(Gen.Byte.Array[32], Gen.Byte.Array[0, 40]), Numbers, Gen.OneOf(Gen.Byte.Array[0], Gen.Byte.Array[32], Gen.Byte.Array[0, 40]), Numbers, Numbers, Gen.Select(Gen.Int[0, 3], Gen.UInt).Select((k, n) => k < 3 ? (uint)k : n), Gen.OneOf(Gen.Byte.Array[64], Gen.Byte.Array[0, 70]))
             .Select((chainId, sender, nonce, recipient, amount, fee, kind, signature) => new TransactionProto
             {
                 ChainId = chainId,
@@ -73,9 +73,9 @@ public sealed class TransactionDecodeTests
         return [.. bytes];
     }
 
-    /// <summary>Random damage: overwrite, insert, delete, truncate, append, or splice in a well-formed field.</summary>
+    /// <summary>Random damage (to valid encodings, arbitrary canonical protos or random bytes): overwrite, insert, delete, truncate, append, or splice in a well-formed field.</summary>
     private static readonly Gen<byte[]> Mutated =
-        Gen.Select(Gen.OneOf(Valid.Select(t => t.Encoded.ToArray()), ArbitraryProtos), Gen.Int[0, 6], Gen.Int[0, 10_000], Gen.Byte.Array[1, 12], Gen.Int[1, 15], Numbers)
+        Gen.Select(Gen.OneOf(Valid.Select(t => t.Encoded.ToArray()), ArbitraryProtos, Gen.Byte.Array[0, 300]), Gen.Int[0, 6], Gen.Int[0, 10_000], Gen.Byte.Array[1, 12], Gen.Int[1, 15], Numbers)
             .Select((bytes, op, at, extra, field, number) =>
             {
                 int pos = bytes.Length == 0 ? 0 : at % (bytes.Length + 1);
@@ -128,7 +128,8 @@ public sealed class TransactionDecodeTests
     }
 
     /// <summary>Both decoders accept or both reject; when they accept, the transactions are the same.</summary>
-    private static void AssertAgree(byte[] bytes)
+    /// <returns>True if both accepted.</returns>
+    private static bool AssertAgree(byte[] bytes)
     {
         bool reference = Transaction.TryDecodeReference(bytes, out var expected, out var referenceError);
         bool direct = Transaction.TryDecode(bytes, out var actual, out var error);
@@ -145,6 +146,19 @@ public sealed class TransactionDecodeTests
             Assert.False(string.IsNullOrEmpty(error));
             Assert.Equal(error, Assert.Throws<ChainFormatException>(() => Transaction.Decode(bytes)).Message);
         }
+
+        return direct;
+    }
+
+    /// <summary>Runs <see cref="AssertAgree"/> over samples and checks both outcomes occurred.</summary>
+    private static void AssertAgreeOnBothOutcomes(Gen<byte[]> inputs, int iter)
+    {
+        int accepted = 0, rejected = 0;
+        inputs.Sample(bytes =>
+        {
+            if (AssertAgree(bytes)) Interlocked.Increment(ref accepted); else Interlocked.Increment(ref rejected);
+        }, iter: iter);
+        Assert.True(accepted > 0 && rejected > 0, $"accepted {accepted}, rejected {rejected}");
     }
 
     [Fact]
@@ -164,19 +178,19 @@ public sealed class TransactionDecodeTests
     [Fact]
     public void Arbitrary_field_values_are_accepted_or_rejected_identically()
     {
-        ArbitraryProtos.Sample(AssertAgree, iter: 3000);
+        AssertAgreeOnBothOutcomes(ArbitraryProtos, 3000);
     }
 
     [Fact]
     public void Arbitrary_chain_id_bytes_are_accepted_or_rejected_identically()
     {
-        RawChainIds.Sample(AssertAgree, iter: 1000);
+        AssertAgreeOnBothOutcomes(RawChainIds, 1000);
     }
 
     [Fact]
     public void Mutated_encodings_are_accepted_or_rejected_identically()
     {
-        Mutated.Sample(AssertAgree, iter: 5000);
+        AssertAgreeOnBothOutcomes(Mutated, 5000);
     }
 
     [Fact]
@@ -197,7 +211,7 @@ public sealed class TransactionDecodeTests
         ];
         foreach (var bytes in cases)
         {
-            AssertAgree(bytes);
+            _ = AssertAgree(bytes);
         }
 
         // Kind as a 5-byte varint above 32 bits, and as the largest 32-bit value.
@@ -206,9 +220,9 @@ public sealed class TransactionDecodeTests
         proto.Kind = 0;
         byte[] unsigned = proto.ToByteArray();
         byte[] signature = valid[^66..];
-        AssertAgree([.. unsigned, 0x38, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, .. signature]);
-        AssertAgree([.. unsigned, 0x38, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, .. signature]);
-        AssertAgree([.. unsigned, 0x38, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, .. signature]);
+        _ = AssertAgree([.. unsigned, 0x38, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, .. signature]);
+        _ = AssertAgree([.. unsigned, 0x38, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, .. signature]);
+        _ = AssertAgree([.. unsigned, 0x38, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, .. signature]);
     }
 
     [Fact]
