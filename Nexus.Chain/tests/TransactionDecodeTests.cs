@@ -244,6 +244,23 @@ public sealed class TransactionDecodeTests
     }
 
     [Fact]
+    public void Transactions_decoded_from_a_block_are_views_into_the_block_encoding()
+    {
+        var genesis = TestChain.Genesis();
+        var (block, _) = BlockExecutor.Propose(genesis.CreateState(), [TestChain.Transfer(4, 5, 0, 10), TestChain.Transfer(6, 7, 0, 20)], [], null, TestChain.Key(1).PublicKey, genesis.TimeUnixMs + 1000);
+        var decoded = Block.Decode(block.Encode().Span);
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(decoded.Encode(), out var blockBytes));
+        Assert.Equal(2, decoded.Transactions.Count);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(decoded.Transactions[i].Encoded, out var txBytes));
+            Assert.Same(blockBytes.Array, txBytes.Array);
+            AssertSame(block.Transactions[i], decoded.Transactions[i]);
+            Assert.True(decoded.Transactions[i].VerifySignature());
+        }
+    }
+
+    [Fact]
     public void The_payload_of_a_decoded_transaction_is_its_field_inside_the_encoding()
     {
         var tx = Transaction.Create(Keys[1], TestChain.ChainId, 3, null, 0, 2, TransactionKind.ValidatorUpdate, BlockExecutor.EncodeValidatorUpdate(Keys[2].PublicKey, 7));

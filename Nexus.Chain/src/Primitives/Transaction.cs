@@ -35,7 +35,7 @@ public sealed class Transaction
     private static readonly MessageParser<TransactionProto> Parser = Canonical.Strict(TransactionProto.Parser);
     private static ReadOnlySpan<byte> Domain => "nexus-chain tx v1"u8;
 
-    private readonly byte[] _encoded;
+    private readonly ReadOnlyMemory<byte> _encoded; // its own array, or a slice of a block's encoding
     private readonly int _signedLength;
     private int _verified; // 0 unknown, 1 valid, 2 invalid
 
@@ -45,7 +45,7 @@ public sealed class Transaction
     {
     }
 
-    private Transaction(string chainId, in Ed25519PublicKey sender, ulong nonce, Ed25519PublicKey? recipient, ulong amount, ulong fee, TransactionKind kind, ReadOnlyMemory<byte> payload, byte[] encoded, in Hash256 hash)
+    private Transaction(string chainId, in Ed25519PublicKey sender, ulong nonce, Ed25519PublicKey? recipient, ulong amount, ulong fee, TransactionKind kind, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> encoded, in Hash256 hash)
     {
         ChainId = chainId;
         Sender = sender;
@@ -85,7 +85,7 @@ public sealed class Transaction
     public ReadOnlyMemory<byte> Payload { get; }
 
     /// <summary>The 64-byte Ed25519 signature by <see cref="Sender"/>.</summary>
-    public Ed25519Signature Signature => new(_encoded.AsSpan(_signedLength + 2)); // the last 64 bytes of the encoding
+    public Ed25519Signature Signature => new(_encoded.Span[(_signedLength + 2)..]); // the last 64 bytes of the encoding
 
     /// <summary>BLAKE3-256 of <see cref="Encoded"/>: the transaction id.</summary>
     public Hash256 Hash { get; }
@@ -157,22 +157,29 @@ public sealed class Transaction
     /// <param name="transaction">The transaction, or null on failure.</param>
     /// <param name="error">Why decoding failed, or null.</param>
     /// <returns>True on success.</returns>
-    public static bool TryDecode(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error) => TryDecode(data, null, out transaction, out error);
+    public static bool TryDecode(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error)
+    {
+        // One copy of the bytes (taken after the size check), which the transaction keeps; the payload is a view into it.
+        transaction = null;
+        error = TooLarge(data.Length);
+        return error is null && TryDecode(data.ToArray(), null, out transaction, out error);
+    }
 
     /// <summary>
-    /// <see cref="TryDecode(ReadOnlySpan{byte}, out Transaction?, out string?)"/> for a caller that has
-    /// already computed BLAKE3-256(<paramref name="data"/>) (a block decoder that looked the ids up in the mempool).
+    /// <see cref="TryDecode(ReadOnlySpan{byte}, out Transaction?, out string?)"/> keeping <paramref name="encoded"/>
+    /// itself (not a copy) as the transaction's encoding: for a block decoder that owns the block's bytes
+    /// (the caller must not modify them afterwards) and may have computed the BLAKE3-256 id already.
     /// </summary>
-    internal static bool TryDecode(ReadOnlySpan<byte> data, Hash256? hash, out Transaction? transaction, out string? error)
+    internal static bool TryDecode(ReadOnlyMemory<byte> encoded, Hash256? hash, out Transaction? transaction, out string? error)
     {
+        var data = encoded.Span;
         // Walks the TransactionProto framing directly (no message objects, no re-encoding): the canonical
         // rules of Canonical.TryParse spelled out for this message (fields 1-9 once each in ascending
         // order with their declared wire types, no default value written, minimal varints, no unknown
         // fields, valid UTF-8 chain id). TryDecodeReference is the protobuf path it must agree with.
         transaction = null;
-        if (data.Length > ChainLimits.MaxTransactionBytes)
+        if ((error = TooLarge(data.Length)) is not null)
         {
-            error = $"TransactionProto: {data.Length} bytes exceeds the {ChainLimits.MaxTransactionBytes}-byte bound";
             return false;
         }
 
@@ -274,13 +281,14 @@ public sealed class Transaction
             return false;
         }
 
-        // One copy of the bytes; the payload is a view into it.
-        byte[] encoded = data.ToArray();
         transaction = new Transaction(ChainIdCache.Get(chainId), new Ed25519PublicKey(sender), nonce, recipient.IsEmpty ? null : new Ed25519PublicKey(recipient),
-            amount, fee, (TransactionKind)kind, encoded.AsMemory(payloadOffset, payloadLength), encoded, hash ?? Blake3.Hash(encoded));
+            amount, fee, (TransactionKind)kind, encoded.Slice(payloadOffset, payloadLength), encoded, hash ?? Blake3.Hash(data));
         error = null;
         return true;
     }
+
+    private static string? TooLarge(int length) =>
+        length > ChainLimits.MaxTransactionBytes ? $"TransactionProto: {length} bytes exceeds the {ChainLimits.MaxTransactionBytes}-byte bound" : null;
 
     /// <summary>The protobuf wire type of TransactionProto field 1-9: varint (0) for the numbers, length-delimited (2) otherwise.</summary>
     private static int WireType(int field) => field is 3 or 5 or 6 or 7 ? 0 : 2;
@@ -340,7 +348,7 @@ public sealed class Transaction
         return true;
     }
 
-    internal TransactionProto ToProto() => TransactionProto.Parser.ParseFrom(_encoded);
+    internal TransactionProto ToProto() => TransactionProto.Parser.ParseFrom(_encoded.Span);
 
     /// <summary>
     /// Verifies the Ed25519 signature over the signed prefix. The result is cached on this instance,
@@ -363,7 +371,7 @@ public sealed class Transaction
         try
         {
             var message = buffer[..length];
-            Canonical.WriteSignBytes(message, Domain, ChainId, _encoded.AsSpan(0, _signedLength));
+            Canonical.WriteSignBytes(message, Domain, ChainId, _encoded.Span[.._signedLength]);
             ok = Sender.Verify(message, Signature);
         }
         finally
