@@ -172,6 +172,8 @@ public sealed class TransactionDecodeTests
             AssertSame(tx, direct!);
             AssertSame(reference!, direct!);
             Assert.True(direct!.VerifySignature());
+            Assert.True(Transaction.TryDecode(bytes, Blake3.Hash(bytes), out var withKnownId, out _));
+            AssertSame(tx, withKnownId!);
         }, iter: 300);
     }
 

@@ -313,7 +313,7 @@ public sealed class Block
 
                 for (int i = 0; i < txs.Length; i++)
                 {
-                    txs[i] = pooled?[i] ?? (Transaction.TryDecode(memory.Slice(txSlices[i].Offset, txSlices[i].Length), hashes?[i], out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
+                    txs[i] = pooled?[i] ?? (Transaction.TryDecodeOwned(memory.Slice(txSlices[i].Offset, txSlices[i].Length), hashes?[i], out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
                 }
             }
             finally

@@ -157,20 +157,26 @@ public sealed class Transaction
     /// <param name="transaction">The transaction, or null on failure.</param>
     /// <param name="error">Why decoding failed, or null.</param>
     /// <returns>True on success.</returns>
-    public static bool TryDecode(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error)
+    public static bool TryDecode(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error) => TryDecode(data, null, out transaction, out error);
+
+    /// <summary>
+    /// <see cref="TryDecode(ReadOnlySpan{byte}, out Transaction?, out string?)"/> for a caller that has
+    /// computed BLAKE3-256(<paramref name="data"/>) already (to look the id up in the mempool), or null.
+    /// </summary>
+    internal static bool TryDecode(ReadOnlySpan<byte> data, Hash256? hash, out Transaction? transaction, out string? error)
     {
         // One copy of the bytes (taken after the size check), which the transaction keeps; the payload is a view into it.
         transaction = null;
         error = TooLarge(data.Length);
-        return error is null && TryDecode(data.ToArray(), null, out transaction, out error);
+        return error is null && TryDecodeOwned(data.ToArray(), hash, out transaction, out error);
     }
 
     /// <summary>
-    /// <see cref="TryDecode(ReadOnlySpan{byte}, out Transaction?, out string?)"/> keeping <paramref name="encoded"/>
+    /// <see cref="TryDecode(ReadOnlySpan{byte}, Hash256?, out Transaction?, out string?)"/> keeping <paramref name="encoded"/>
     /// itself (not a copy) as the transaction's encoding: for a block decoder that owns the block's bytes
-    /// (the caller must not modify them afterwards) and may have computed the BLAKE3-256 id already.
+    /// (the caller must not modify them afterwards).
     /// </summary>
-    internal static bool TryDecode(ReadOnlyMemory<byte> encoded, Hash256? hash, out Transaction? transaction, out string? error)
+    internal static bool TryDecodeOwned(ReadOnlyMemory<byte> encoded, Hash256? hash, out Transaction? transaction, out string? error)
     {
         var data = encoded.Span;
         // Walks the TransactionProto framing directly (no message objects, no re-encoding): the canonical
