@@ -86,6 +86,35 @@ public class StateTests
     }
 
     [Fact]
+    public void Updates_from_a_dictionary_give_the_same_tree_as_from_a_sequence()
+    {
+        // A Dictionary (block execution's overlay) takes the path without de-duplication; one-account
+        // batches take the path that pairs the update with the leaf it meets.
+        Gen.Select(Gen.Int[0, 300], Gen.ULong, Gen.ULong).List[1, 40].List[1, 6].Sample(batches =>
+        {
+            StateTree fromSequence = StateTree.Empty, fromDictionary = StateTree.Empty;
+            foreach (var batch in batches)
+            {
+                var updates = batch.Select(t => KeyValuePair.Create(Addr(t.Item1), new Account(t.Item2, t.Item3))).ToList();
+                fromSequence = fromSequence.With(updates);
+                var distinct = new Dictionary<Ed25519PublicKey, Account>();
+                foreach (var (address, account) in updates) distinct[address] = account;
+                fromDictionary = fromDictionary.With(distinct);
+                Assert.Equal(fromSequence.Root, fromDictionary.Root);
+                Assert.Equal(fromSequence.Count, fromDictionary.Count);
+                foreach (var (address, _) in updates)
+                {
+                    fromDictionary = fromDictionary.With(new Dictionary<Ed25519PublicKey, Account> { [address] = new Account(7, 7) });
+                    fromSequence = fromSequence.With([KeyValuePair.Create(address, new Account(7, 7))]);
+                    Assert.Equal(fromSequence.Root, fromDictionary.Root);
+                }
+            }
+
+            Assert.Equal(StateTree.Empty.With(fromDictionary.Enumerate()).Root, fromDictionary.Root);
+        }, iter: 60);
+    }
+
+    [Fact]
     public void Forged_proofs_fail()
     {
         var tree = StateTree.Empty.With(Enumerable.Range(0, 50).Select(i => KeyValuePair.Create(Addr(i), new Account((ulong)i * 10, 0))));

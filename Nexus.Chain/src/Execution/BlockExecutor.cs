@@ -8,7 +8,7 @@ namespace Nexus.Chain;
 /// <summary>The result of executing a block: the new state and receipts, or why the block is invalid.</summary>
 public sealed class ExecutionResult
 {
-    internal ExecutionResult(ChainState? state, IReadOnlyList<Receipt> receipts, string? error, IReadOnlyDictionary<Ed25519PublicKey, Account>? changed = null, byte[][]? encodedReceipts = null)
+    internal ExecutionResult(ChainState? state, IReadOnlyList<Receipt> receipts, string? error, IReadOnlyDictionary<Ed25519PublicKey, Account>? changed = null, byte[]? encodedReceipts = null)
     {
         State = state;
         Receipts = receipts;
@@ -17,8 +17,8 @@ public sealed class ExecutionResult
         EncodedReceipts = encodedReceipts;
     }
 
-    /// <summary>The canonical encodings of <see cref="Receipts"/> (made once for the receipts root, reused for storage), or null.</summary>
-    internal byte[][]? EncodedReceipts { get; }
+    /// <summary>The canonical ReceiptListProto encoding of <see cref="Receipts"/> (made once with the receipts root, reused for storage), or null.</summary>
+    internal byte[]? EncodedReceipts { get; }
 
     /// <summary>Accounts the block wrote (post-state values), for storage.</summary>
     internal IReadOnlyDictionary<Ed25519PublicKey, Account> ChangedAccounts { get; }
@@ -93,7 +93,7 @@ public static class BlockExecutor
         int badSignature = VerifySignatures(block.Transactions);
         if (badSignature >= 0) return ExecutionResult.Invalid($"transaction {badSignature}: bad signature");
 
-        var run = new Run(state, h.Proposer);
+        var run = new Run(state, h.Proposer, block.Transactions.Count);
         for (int i = 0; i < block.Evidence.Count; i++)
         {
             var error = run.ApplyEvidence(block.Evidence[i]);
@@ -108,8 +108,8 @@ public static class BlockExecutor
 
         var next = run.Finish(h);
         if (h.StateRoot != next.StateRoot) return ExecutionResult.Invalid("wrong state root");
-        var encodedReceipts = Receipt.EncodeAll(run.Receipts);
-        if (h.ReceiptsRoot != Receipt.ComputeRoot(encodedReceipts)) return ExecutionResult.Invalid("wrong receipts root");
+        var encodedReceipts = Receipt.EncodeList(run.Receipts, out var receiptsRoot);
+        if (h.ReceiptsRoot != receiptsRoot) return ExecutionResult.Invalid("wrong receipts root");
         if (h.NextValidatorSetHash != next.Validators.Hash) return ExecutionResult.Invalid("wrong next validator set hash");
         return new ExecutionResult(next, run.Receipts, null, run.Changed, encodedReceipts);
     }
@@ -132,7 +132,8 @@ public static class BlockExecutor
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(evidence);
-        var run = new Run(state, proposer);
+        int expected = candidates.TryGetNonEnumeratedCount(out int count) ? Math.Max(0, Math.Min(count, Math.Min(maxTransactions, ChainLimits.MaxBlockTransactions))) : 0;
+        var run = new Run(state, proposer, expected);
         var includedEvidence = new List<DuplicateVoteEvidence>();
         foreach (var e in evidence)
         {
@@ -142,7 +143,7 @@ public static class BlockExecutor
             }
         }
 
-        var included = new List<Transaction>();
+        var included = new List<Transaction>(expected);
         long bytes = 4096 + (lastCommit?.Encoded.Length ?? 0) + includedEvidence.Sum(e => e.Encoded.Length + 8L);
         foreach (var tx in candidates)
         {
@@ -158,7 +159,7 @@ public static class BlockExecutor
             }
         }
 
-        var encodedReceipts = Receipt.EncodeAll(run.Receipts);
+        var encodedReceipts = Receipt.EncodeList(run.Receipts, out var receiptsRoot);
         var partial = new BlockHeader
         {
             ChainId = state.ChainId,
@@ -171,7 +172,7 @@ public static class BlockExecutor
             ValidatorSetHash = state.Validators.Hash,
             NextValidatorSetHash = Hash256.Zero,
             LastCommitHash = lastCommit?.Hash ?? Hash256.Zero,
-            ReceiptsRoot = Receipt.ComputeRoot(encodedReceipts),
+            ReceiptsRoot = receiptsRoot,
             EvidenceRoot = Block.ComputeEvidenceRoot(includedEvidence),
         };
         var next = run.Finish(partial);
@@ -231,15 +232,15 @@ public static class BlockExecutor
         }
     }
 
-    /// <summary>Execution of one block over an overlay of changed accounts.</summary>
-    private sealed class Run(ChainState state, Ed25519PublicKey proposer)
+    /// <summary>Execution of one block over an overlay of changed accounts; the receipt list is sized once for the expected transaction count.</summary>
+    private sealed class Run(ChainState state, Ed25519PublicKey proposer, int transactions)
     {
         private readonly Dictionary<Ed25519PublicKey, Account> _changed = new();
         private readonly HashSet<Ed25519PublicKey> _slashed = new();
         private ValidatorSet _nextValidators = state.Validators;
         private ulong _fees;
 
-        public List<Receipt> Receipts { get; } = new();
+        public List<Receipt> Receipts { get; } = new(Math.Max(transactions, 0));
 
         public IReadOnlyDictionary<Ed25519PublicKey, Account> Changed => _changed;
 
@@ -269,39 +270,36 @@ public static class BlockExecutor
             if (tx.TotalCost is not { } cost || cost > sender.Balance) return "insufficient balance (overspend)";
             if (_fees > ulong.MaxValue - tx.Fee) return "fee overflow";
 
-            var status = ReceiptStatus.Success;
-            ChainEvent[] events;
             if (tx.Kind == TransactionKind.Transfer)
             {
                 _changed[tx.Sender] = new Account(sender.Balance - cost, sender.Nonce + 1);
-                var recipient = Get(tx.Recipient!.Value);
-                _changed[tx.Recipient!.Value] = recipient with { Balance = recipient.Balance + tx.Amount };
-                events = [new ChainEvent("transfer", [
-                    KeyValuePair.Create("from", tx.Sender.ToString()),
-                    KeyValuePair.Create("to", tx.Recipient!.Value.ToString()),
-                    KeyValuePair.Create("amount", tx.Amount.ToString(CultureInfo.InvariantCulture))])];
+                var to = tx.Recipient!.Value;
+                var recipient = Get(to);
+                _changed[to] = recipient with { Balance = recipient.Balance + tx.Amount };
+                _fees += tx.Fee;
+                Receipts.Add(Receipt.ForTransfer(tx.Hash, tx.Fee, tx.Sender, to, tx.Amount));
+                return null;
+            }
+
+            if (tx.Amount != 0 || tx.Recipient is not null) return "a validator update moves no funds and has no recipient";
+            _changed[tx.Sender] = new Account(sender.Balance - tx.Fee, sender.Nonce + 1);
+            var status = ReceiptStatus.Success;
+            ChainEvent[] events = [];
+            if (tx.Sender != state.Parameters.Authority)
+            {
+                status = ReceiptStatus.Unauthorized;
+            }
+            else if (!Canonical.TryParse(UpdateParser, tx.Payload.Span, 256, out var update, out _) || !Canonical.IsKey(update!.PublicKey)
+                || _nextValidators.WithPower(new Ed25519PublicKey(update.PublicKey.Span), update.Power) is not { } updated)
+            {
+                status = ReceiptStatus.InvalidPayload;
             }
             else
             {
-                if (tx.Amount != 0 || tx.Recipient is not null) return "a validator update moves no funds and has no recipient";
-                _changed[tx.Sender] = new Account(sender.Balance - tx.Fee, sender.Nonce + 1);
-                events = [];
-                if (tx.Sender != state.Parameters.Authority)
-                {
-                    status = ReceiptStatus.Unauthorized;
-                }
-                else if (!Canonical.TryParse(UpdateParser, tx.Payload.Span, 256, out var update, out _) || !Canonical.IsKey(update!.PublicKey)
-                    || _nextValidators.WithPower(new Ed25519PublicKey(update.PublicKey.Span), update.Power) is not { } updated)
-                {
-                    status = ReceiptStatus.InvalidPayload;
-                }
-                else
-                {
-                    _nextValidators = updated;
-                    events = [new ChainEvent("validator_update", [
-                        KeyValuePair.Create("public_key", Convert.ToHexStringLower(update.PublicKey.Span)),
-                        KeyValuePair.Create("power", update.Power.ToString(CultureInfo.InvariantCulture))])];
-                }
+                _nextValidators = updated;
+                events = [new ChainEvent("validator_update", [
+                    KeyValuePair.Create("public_key", Convert.ToHexStringLower(update.PublicKey.Span)),
+                    KeyValuePair.Create("power", update.Power.ToString(CultureInfo.InvariantCulture))])];
             }
 
             _fees += tx.Fee;

@@ -297,20 +297,31 @@ public sealed class Block
 
             var txs = new Transaction[txSlices.Count];
             Transaction?[]? pooled = null;
-            if (pool is not null && txs.Length > 0)
+            Hash256[]? hashes = null; // the ids computed for the pool lookup (pooled array), reused by the decoder
+            try
             {
-                var hashes = new Hash256[txs.Length];
-                for (int i = 0; i < hashes.Length; i++)
+                if (pool is not null && txs.Length > 0)
                 {
-                    hashes[i] = Blake3.Hash(data.Slice(txSlices[i].Offset, txSlices[i].Length));
+                    hashes = System.Buffers.ArrayPool<Hash256>.Shared.Rent(txs.Length);
+                    for (int i = 0; i < txs.Length; i++)
+                    {
+                        hashes[i] = Blake3.Hash(data.Slice(txSlices[i].Offset, txSlices[i].Length));
+                    }
+
+                    pooled = pool.Lookup(hashes.AsSpan(0, txs.Length));
                 }
 
-                pooled = pool.Lookup(hashes);
+                for (int i = 0; i < txs.Length; i++)
+                {
+                    txs[i] = pooled?[i] ?? (Transaction.TryDecodeOwned(memory.Slice(txSlices[i].Offset, txSlices[i].Length), hashes?[i], out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
+                }
             }
-
-            for (int i = 0; i < txs.Length; i++)
+            finally
             {
-                txs[i] = pooled?[i] ?? (Transaction.TryDecode(data.Slice(txSlices[i].Offset, txSlices[i].Length), out var tx, out var txError) ? tx! : throw new ChainFormatException(txError!));
+                if (hashes is not null)
+                {
+                    System.Buffers.ArrayPool<Hash256>.Shared.Return(hashes);
+                }
             }
 
             block = new Block(header, txs, evidence.ToArray(), lastCommit) { _encoded = new(memory) };
@@ -326,13 +337,21 @@ public sealed class Block
 
     internal static Hash256 ComputeTransactionsRoot(IReadOnlyList<Transaction> transactions)
     {
-        var leaves = new Hash256[transactions.Count];
-        for (int i = 0; i < leaves.Length; i++)
+        int count = transactions.Count;
+        var leaves = System.Buffers.ArrayPool<Hash256>.Shared.Rent(count);
+        try
         {
-            leaves[i] = MerkleTree.HashLeaf(transactions[i].Encoded.Span);
-        }
+            for (int i = 0; i < count; i++)
+            {
+                leaves[i] = MerkleTree.HashLeaf(transactions[i].Encoded.Span);
+            }
 
-        return MerkleTree.ComputeRoot(leaves);
+            return MerkleTree.ComputeRoot(leaves.AsSpan(0, count));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<Hash256>.Shared.Return(leaves);
+        }
     }
 
     internal static Hash256 ComputeEvidenceRoot(IReadOnlyList<DuplicateVoteEvidence> evidence)

@@ -138,8 +138,20 @@ internal static class Canonical
     /// <summary>Reads a minimal (canonical) protobuf varint length of at most 4 bytes; false if malformed, overlong or too large.</summary>
     public static bool TryReadLength(ReadOnlySpan<byte> data, ref int position, out int length)
     {
-        length = 0;
-        for (int shift = 0; shift < 28; shift += 7)
+        int start = position;
+        bool ok = TryReadVarint(data, ref position, out ulong value) && position - start <= 4;
+        length = ok ? (int)value : 0;
+        return ok;
+    }
+
+    /// <summary>
+    /// Reads a minimal (canonical) protobuf varint of at most 10 bytes whose value fits 64 bits; false
+    /// if it runs past the end, has a trailing zero byte (not minimal) or overflows.
+    /// </summary>
+    public static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
+    {
+        value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
         {
             if (position >= data.Length)
             {
@@ -147,10 +159,11 @@ internal static class Canonical
             }
 
             byte b = data[position++];
-            length |= (b & 0x7F) << shift;
+            value |= (ulong)(b & 0x7F) << shift;
             if (b < 0x80)
             {
-                return shift == 0 || b != 0; // a trailing zero byte would make the varint non-minimal
+                // Not minimal with a trailing zero byte; the tenth byte carries only bit 63.
+                return (shift == 0 || b != 0) && (shift < 63 || b == 1);
             }
         }
 
@@ -207,6 +220,41 @@ internal ref struct ProtoWriter(Span<byte> destination)
     {
         WriteLengthPrefix(field, Encoding.UTF8.GetByteCount(value));
         Position += Encoding.UTF8.GetBytes(value, _destination[Position..]);
+    }
+
+    /// <summary>Tag (field number, wire type 2), length 2 × <paramref name="value"/>.Length and the bytes as lowercase hex digits (UTF-8).</summary>
+    public void WriteHexField(int field, scoped ReadOnlySpan<byte> value)
+    {
+        WriteLengthPrefix(field, 2 * value.Length);
+        Convert.TryToHexStringLower(value, _destination[Position..], out int written);
+        Position += written;
+    }
+
+    /// <summary>Tag (field number, wire type 2), length and <paramref name="value"/> in decimal digits (UTF-8, as ulong.ToString(InvariantCulture)).</summary>
+    public void WriteDecimalField(int field, ulong value)
+    {
+        int digits = DecimalDigits(value);
+        WriteLengthPrefix(field, digits);
+        for (int i = Position + digits - 1; i >= Position; i--)
+        {
+            _destination[i] = (byte)('0' + (value % 10));
+            value /= 10;
+        }
+
+        Position += digits;
+    }
+
+    /// <summary>Number of decimal digits of <paramref name="value"/> (1 for 0).</summary>
+    public static int DecimalDigits(ulong value)
+    {
+        int digits = 1;
+        while (value >= 10)
+        {
+            value /= 10;
+            digits++;
+        }
+
+        return digits;
     }
 
     /// <summary>Tag (field number, wire type 2) and a length; the caller writes that many bytes next.</summary>

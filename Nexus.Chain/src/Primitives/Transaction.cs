@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using Google.Protobuf;
 using Nexus.Chain.Protos;
 using Nexus.Crypto;
@@ -34,24 +35,29 @@ public sealed class Transaction
     private static readonly MessageParser<TransactionProto> Parser = Canonical.Strict(TransactionProto.Parser);
     private static ReadOnlySpan<byte> Domain => "nexus-chain tx v1"u8;
 
-    private readonly byte[] _encoded;
+    private readonly ReadOnlyMemory<byte> _encoded; // its own array, or a slice of a block's encoding
     private readonly int _signedLength;
     private int _verified; // 0 unknown, 1 valid, 2 invalid
 
     private Transaction(TransactionProto proto, byte[] encoded)
+        : this(proto.ChainId, new Ed25519PublicKey(proto.Sender.Span), proto.Nonce, proto.Recipient.IsEmpty ? null : new Ed25519PublicKey(proto.Recipient.Span),
+            proto.Amount, proto.Fee, (TransactionKind)proto.Kind, proto.Payload.Memory, encoded, Blake3.Hash(encoded))
     {
-        ChainId = proto.ChainId;
-        Sender = new Ed25519PublicKey(proto.Sender.Span);
-        Nonce = proto.Nonce;
-        Recipient = proto.Recipient.IsEmpty ? null : new Ed25519PublicKey(proto.Recipient.Span);
-        Amount = proto.Amount;
-        Fee = proto.Fee;
-        Kind = (TransactionKind)proto.Kind;
-        Payload = proto.Payload.Memory;
-        Signature = new Ed25519Signature(proto.Signature.Span);
+    }
+
+    private Transaction(string chainId, in Ed25519PublicKey sender, ulong nonce, Ed25519PublicKey? recipient, ulong amount, ulong fee, TransactionKind kind, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> encoded, in Hash256 hash)
+    {
+        ChainId = chainId;
+        Sender = sender;
+        Nonce = nonce;
+        Recipient = recipient;
+        Amount = amount;
+        Fee = fee;
+        Kind = kind;
+        Payload = payload;
         _encoded = encoded;
         _signedLength = encoded.Length - (2 + Ed25519Signature.SizeInBytes); // tag 0x4A, length 0x40, 64 bytes
-        Hash = Blake3.Hash(encoded);
+        Hash = hash;
     }
 
     /// <summary>The chain this transaction is valid on (at most 64 UTF-8 bytes); replay protection across chains.</summary>
@@ -79,7 +85,7 @@ public sealed class Transaction
     public ReadOnlyMemory<byte> Payload { get; }
 
     /// <summary>The 64-byte Ed25519 signature by <see cref="Sender"/>.</summary>
-    public Ed25519Signature Signature { get; }
+    public Ed25519Signature Signature => new(_encoded.Span[(_signedLength + 2)..]); // the last 64 bytes of the encoding
 
     /// <summary>BLAKE3-256 of <see cref="Encoded"/>: the transaction id.</summary>
     public Hash256 Hash { get; }
@@ -151,7 +157,154 @@ public sealed class Transaction
     /// <param name="transaction">The transaction, or null on failure.</param>
     /// <param name="error">Why decoding failed, or null.</param>
     /// <returns>True on success.</returns>
-    public static bool TryDecode(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error)
+    public static bool TryDecode(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error) => TryDecode(data, null, out transaction, out error);
+
+    /// <summary>
+    /// <see cref="TryDecode(ReadOnlySpan{byte}, out Transaction?, out string?)"/> for a caller that has
+    /// computed BLAKE3-256(<paramref name="data"/>) already (to look the id up in the mempool), or null.
+    /// </summary>
+    internal static bool TryDecode(ReadOnlySpan<byte> data, Hash256? hash, out Transaction? transaction, out string? error)
+    {
+        // One copy of the bytes (taken after the size check), which the transaction keeps; the payload is a view into it.
+        transaction = null;
+        error = TooLarge(data.Length);
+        return error is null && TryDecodeOwned(data.ToArray(), hash, out transaction, out error);
+    }
+
+    /// <summary>
+    /// <see cref="TryDecode(ReadOnlySpan{byte}, Hash256?, out Transaction?, out string?)"/> keeping <paramref name="encoded"/>
+    /// itself (not a copy) as the transaction's encoding: for a block decoder that owns the block's bytes
+    /// (the caller must not modify them afterwards).
+    /// </summary>
+    internal static bool TryDecodeOwned(ReadOnlyMemory<byte> encoded, Hash256? hash, out Transaction? transaction, out string? error)
+    {
+        var data = encoded.Span;
+        // Walks the TransactionProto framing directly (no message objects, no re-encoding): the canonical
+        // rules of Canonical.TryParse spelled out for this message (fields 1-9 once each in ascending
+        // order with their declared wire types, no default value written, minimal varints, no unknown
+        // fields, valid UTF-8 chain id). TryDecodeReference is the protobuf path it must agree with.
+        transaction = null;
+        if ((error = TooLarge(data.Length)) is not null)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> chainId = default, sender = default, recipient = default, signature = default;
+        ulong nonce = 0, amount = 0, fee = 0, kind = 0;
+        int payloadOffset = 0, payloadLength = 0;
+        int pos = 0, previous = 0;
+        while (pos < data.Length)
+        {
+            int start = pos;
+            byte tag = data[pos++];
+            int field = tag >> 3;
+
+            // Fields 1-9 have one-byte tags, so a longer tag is unknown or not minimal.
+            if (tag >= 0x80 || field <= previous || field > 9 || (tag & 7) != WireType(field))
+            {
+                error = $"TransactionProto: not the canonical encoding (byte {start}: tag 0x{tag:X2} is out of order, repeated, unknown or of the wrong wire type)";
+                return false;
+            }
+
+            previous = field;
+            if ((tag & 7) == 0)
+            {
+                if (!Canonical.TryReadVarint(data, ref pos, out ulong number))
+                {
+                    error = $"TransactionProto: malformed or non-minimal varint for field {field} at byte {start}";
+                    return false;
+                }
+
+                if (number == 0 || (field == 7 && number > uint.MaxValue))
+                {
+                    error = $"TransactionProto: not the canonical encoding (field {field} at byte {start} writes {(number == 0 ? "the default 0" : "a value wider than 32 bits")})";
+                    return false;
+                }
+
+                switch (field)
+                {
+                    case 3: nonce = number; break;
+                    case 5: amount = number; break;
+                    case 6: fee = number; break;
+                    default: kind = number; break;
+                }
+
+                continue;
+            }
+
+            if (!Canonical.TryReadLength(data, ref pos, out int length) || length > data.Length - pos)
+            {
+                error = $"TransactionProto: malformed length or truncated field {field} at byte {start}";
+                return false;
+            }
+
+            if (length == 0)
+            {
+                error = $"TransactionProto: not the canonical encoding (field {field} at byte {start} writes the default empty value)";
+                return false;
+            }
+
+            var value = data.Slice(pos, length);
+            switch (field)
+            {
+                case 1: chainId = value; break;
+                case 2: sender = value; break;
+                case 4: recipient = value; break;
+                case 8: payloadOffset = pos; payloadLength = length; break;
+                default: signature = value; break;
+            }
+
+            pos += length;
+        }
+
+        if (chainId.IsEmpty || chainId.Length > ChainLimits.MaxChainIdBytes)
+        {
+            error = "transaction: chain id must be 1-64 bytes";
+            return false;
+        }
+
+        if (!Utf8.IsValid(chainId))
+        {
+            error = "TransactionProto: not the canonical encoding (the chain id is not valid UTF-8)";
+            return false;
+        }
+
+        if (sender.Length != Ed25519PublicKey.SizeInBytes || !(recipient.IsEmpty || recipient.Length == Ed25519PublicKey.SizeInBytes) || signature.Length != Ed25519Signature.SizeInBytes)
+        {
+            error = "transaction: sender/recipient must be 32 bytes and the signature 64";
+            return false;
+        }
+
+        if (kind > (ulong)TransactionKind.ValidatorUpdate)
+        {
+            error = $"transaction: unknown kind {kind}";
+            return false;
+        }
+
+        if (kind == (ulong)TransactionKind.Transfer && recipient.IsEmpty)
+        {
+            error = "transaction: a transfer needs a recipient";
+            return false;
+        }
+
+        transaction = new Transaction(ChainIdCache.Get(chainId), new Ed25519PublicKey(sender), nonce, recipient.IsEmpty ? null : new Ed25519PublicKey(recipient),
+            amount, fee, (TransactionKind)kind, encoded.Slice(payloadOffset, payloadLength), encoded, hash ?? Blake3.Hash(data));
+        error = null;
+        return true;
+    }
+
+    private static string? TooLarge(int length) =>
+        length > ChainLimits.MaxTransactionBytes ? $"TransactionProto: {length} bytes exceeds the {ChainLimits.MaxTransactionBytes}-byte bound" : null;
+
+    /// <summary>The protobuf wire type of TransactionProto field 1-9: varint (0) for the numbers, length-delimited (2) otherwise.</summary>
+    private static int WireType(int field) => field is 3 or 5 or 6 or 7 ? 0 : 2;
+
+    /// <summary>
+    /// The reference decoder: strict Google.Protobuf parse, canonical re-encoding check, then field checks.
+    /// <see cref="TryDecode(ReadOnlySpan{byte}, out Transaction?, out string?)"/> accepts exactly the same inputs
+    /// and yields an equal transaction (property-tested).
+    /// </summary>
+    internal static bool TryDecodeReference(ReadOnlySpan<byte> data, out Transaction? transaction, out string? error)
     {
         transaction = null;
         if (!Canonical.TryParse(Parser, data, ChainLimits.MaxTransactionBytes, out var proto, out error))
@@ -201,7 +354,7 @@ public sealed class Transaction
         return true;
     }
 
-    internal TransactionProto ToProto() => TransactionProto.Parser.ParseFrom(_encoded);
+    internal TransactionProto ToProto() => TransactionProto.Parser.ParseFrom(_encoded.Span);
 
     /// <summary>
     /// Verifies the Ed25519 signature over the signed prefix. The result is cached on this instance,
@@ -224,7 +377,7 @@ public sealed class Transaction
         try
         {
             var message = buffer[..length];
-            Canonical.WriteSignBytes(message, Domain, ChainId, _encoded.AsSpan(0, _signedLength));
+            Canonical.WriteSignBytes(message, Domain, ChainId, _encoded.Span[.._signedLength]);
             ok = Sender.Verify(message, Signature);
         }
         finally
@@ -258,4 +411,30 @@ public sealed class Transaction
 
     /// <summary>The transaction hash as 64 hex digits.</summary>
     public override string ToString() => Hash.ToString();
+
+    /// <summary>
+    /// The chain id string of the last decoded transaction, reused while the UTF-8 bytes are the same
+    /// (a node sees one chain id), so decoding does not allocate a string per transaction. Thread-safe:
+    /// the cached entry is immutable and replaced as a whole.
+    /// </summary>
+    private sealed class ChainIdCache(byte[] utf8, string value)
+    {
+        private static ChainIdCache? s_last;
+
+        public static string Get(ReadOnlySpan<byte> utf8)
+        {
+            var last = Volatile.Read(ref s_last);
+            if (last is not null && utf8.SequenceEqual(last._utf8))
+            {
+                return last._value;
+            }
+
+            var value = Encoding.UTF8.GetString(utf8);
+            Volatile.Write(ref s_last, new ChainIdCache(utf8.ToArray(), value));
+            return value;
+        }
+
+        private readonly byte[] _utf8 = utf8;
+        private readonly string _value = value;
+    }
 }

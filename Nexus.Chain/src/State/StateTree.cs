@@ -74,19 +74,39 @@ public sealed class StateTree
     public StateTree With(IEnumerable<KeyValuePair<Ed25519PublicKey, Account>> updates)
     {
         ArgumentNullException.ThrowIfNull(updates);
-        var map = new Dictionary<Hash256, Leaf>();
-        foreach (var (address, account) in updates)
+        Leaf[] items;
+        if (updates is Dictionary<Ed25519PublicKey, Account> distinct && distinct.Comparer == EqualityComparer<Ed25519PublicKey>.Default)
         {
-            var key = KeyOf(address);
-            map[key] = new Leaf(key, address, account);
+            // The addresses are distinct already (block execution's overlay): no de-duplication pass.
+            if (distinct.Count == 0)
+            {
+                return this;
+            }
+
+            items = new Leaf[distinct.Count];
+            int i = 0;
+            foreach (var (address, account) in distinct)
+            {
+                items[i++] = new Leaf(KeyOf(address), address, account);
+            }
+        }
+        else
+        {
+            var map = new Dictionary<Hash256, Leaf>();
+            foreach (var (address, account) in updates)
+            {
+                var key = KeyOf(address);
+                map[key] = new Leaf(key, address, account);
+            }
+
+            if (map.Count == 0)
+            {
+                return this;
+            }
+
+            items = map.Values.ToArray();
         }
 
-        if (map.Count == 0)
-        {
-            return this;
-        }
-
-        var items = map.Values.ToArray();
         Array.Sort(items, static (a, b) => a.Key.CompareTo(b.Key));
         int added = 0;
         var root = Insert(_root, items, 0, ref added);
@@ -173,6 +193,18 @@ public sealed class StateTree
                 return Build(items, depth);
             case Leaf leaf:
                 {
+                    if (items.Length == 1)
+                    {
+                        // The common case deep in the tree: one update meets one leaf (no merged array).
+                        if (items[0].Key == leaf.Key)
+                        {
+                            return items[0];
+                        }
+
+                        added++;
+                        return Pair(leaf, items[0], depth);
+                    }
+
                     // Merge the existing leaf into the sorted batch unless the batch replaces it.
                     int pos = 0;
                     while (pos < items.Length && items[pos].Key.CompareTo(leaf.Key) < 0) pos++;
@@ -208,6 +240,19 @@ public sealed class StateTree
 
         int split = SplitPoint(items, depth);
         return new Branch(split == 0 ? null : Build(items[..split], depth + 1), split == items.Length ? null : Build(items[split..], depth + 1));
+    }
+
+    /// <summary>The subtree holding two leaves with different keys that agree on the bits before <paramref name="depth"/> (what <see cref="Build"/> makes of them).</summary>
+    private static Branch Pair(Leaf a, Leaf b, int depth)
+    {
+        bool aRight = Bit(a.Key, depth), bRight = Bit(b.Key, depth);
+        if (aRight == bRight)
+        {
+            var child = Pair(a, b, depth + 1);
+            return aRight ? new Branch(null, child) : new Branch(child, null);
+        }
+
+        return aRight ? new Branch(b, a) : new Branch(a, b);
     }
 
     private static int SplitPoint(ReadOnlySpan<Leaf> sorted, int depth)

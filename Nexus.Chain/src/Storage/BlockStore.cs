@@ -183,7 +183,7 @@ public sealed class BlockStore : IDisposable
             batch.Put(heightKey, block.Header.Encoded.Span, _headers);
             batch.Put(heightKey, block.Encode().Span, _bodies);
             batch.Put(heightKey, commit.Encoded.Span, _commits);
-            batch.Put(heightKey, result.EncodedReceipts is { } encodedReceipts ? Receipt.EncodeList(encodedReceipts) : Receipt.EncodeList(result.Receipts), _receipts);
+            batch.Put(heightKey, result.EncodedReceipts ?? Receipt.EncodeList(result.Receipts), _receipts);
             batch.Put(block.Hash.AsSpan(), heightKey, _blockIndex);
             Span<byte> location = stackalloc byte[12];
             Span<byte> accountKey = stackalloc byte[44];
