@@ -505,7 +505,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                 continue;
             }
 
-            if (!Transaction.TryDecode(span.Slice(slices[i].Offset, slices[i].Length), out var tx, out var error))
+            if (!Transaction.TryDecode(span.Slice(slices[i].Offset, slices[i].Length), hashes[i], out var tx, out var error))
             {
                 Penalize(peer, _options.InvalidPenalty, error!);
                 _app.Mempool.ReleaseIncoming(txs);
