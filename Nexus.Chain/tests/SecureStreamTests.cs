@@ -64,39 +64,36 @@ public sealed class SecureStreamTests
             }, iter: 40);
     }
 
+    /// <summary>Two 1,000-byte writes (two frames) sealed by a fresh session; the reading side's session with them.</summary>
+    private static async Task<(byte[] Wire, LinkSession Reader)> TwoFrames()
+    {
+        var (writerSession, readerSession) = Sessions();
+        var wire = new MemoryStream();
+        using (var writer = new SecureStream(new NonClosing(wire), writerSession))
+        {
+            await writer.WriteAsync(new byte[1000]);
+            await writer.WriteAsync(new byte[1000]);
+        }
+
+        return (wire.ToArray(), readerSession);
+    }
+
     [Fact]
     public async Task A_tampered_frame_is_rejected_and_a_cut_frame_is_end_of_stream()
     {
-        var (si, sr) = Sessions();
-        var wire = new MemoryStream();
-        using (var writer = new SecureStream(new NonClosing(wire), si))
-        {
-            await writer.WriteAsync(new byte[1000]);
-            await writer.WriteAsync(new byte[1000]);
-        }
-
-        byte[] bytes = wire.ToArray();
-
-        // Intact: both frames read back.
-        using (var reader = new SecureStream(new MemoryStream(bytes), sr))
+        // Intact: both frames read back, then a clean end between frames.
+        var (bytes, session) = await TwoFrames();
+        using (var reader = new SecureStream(new MemoryStream(bytes), session))
         {
             var buffer = new byte[2000];
             await reader.ReadExactlyAsync(buffer);
-            Assert.Equal(0, await reader.ReadAsync(buffer)); // clean end between frames
+            Assert.Equal(0, await reader.ReadAsync(buffer));
         }
 
         // One flipped bit in the second frame's ciphertext.
-        var (si3, sr3) = Sessions();
-        var tamperedWire = new MemoryStream();
-        using (var writer = new SecureStream(new NonClosing(tamperedWire), si3))
-        {
-            await writer.WriteAsync(new byte[1000]);
-            await writer.WriteAsync(new byte[1000]);
-        }
-
-        byte[] tampered = tamperedWire.ToArray();
-        tampered[^5] ^= 1;
-        using (var reader = new SecureStream(new MemoryStream(tampered), sr3))
+        (bytes, session) = await TwoFrames();
+        bytes[^5] ^= 1;
+        using (var reader = new SecureStream(new MemoryStream(bytes), session))
         {
             var buffer = new byte[1000];
             await reader.ReadExactlyAsync(buffer);
@@ -104,15 +101,8 @@ public sealed class SecureStreamTests
         }
 
         // Cut in the middle of the second frame.
-        var (si4, sr4) = Sessions();
-        var cutWire = new MemoryStream();
-        using (var writer = new SecureStream(new NonClosing(cutWire), si4))
-        {
-            await writer.WriteAsync(new byte[1000]);
-            await writer.WriteAsync(new byte[1000]);
-        }
-
-        using (var reader = new SecureStream(new MemoryStream(cutWire.ToArray()[..^10]), sr4))
+        (bytes, session) = await TwoFrames();
+        using (var reader = new SecureStream(new MemoryStream(bytes[..^10]), session))
         {
             var buffer = new byte[1000];
             await reader.ReadExactlyAsync(buffer);
