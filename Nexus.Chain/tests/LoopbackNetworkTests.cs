@@ -174,6 +174,10 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
         var header = _nodes[0]!.Store.GetHeader(ulong.Parse((string)proofJson["height"]!))!;
         Assert.True(proof.Verify(header.StateRoot));
         Assert.Equal(1_000_000UL - 1239, proof.Account!.Value.Balance);
+        var earlyJson = (await Rpc(_nodes[0]!, "chain_getStateProof", TestChain.Key(4).PublicKey.ToString(), "1"))["result"]!;
+        Assert.Equal("1", (string?)earlyJson["height"]);
+        Assert.True(StateProof.Decode(Convert.FromHexString((string)earlyJson["proof"]!)).Verify(_nodes[0]!.Store.GetHeader(1)!.StateRoot));
+        Assert.Equal(-32602, (int)(await Rpc(_nodes[0]!, "chain_getStateProof", TestChain.Key(4).PublicKey.ToString(), "999999"))["error"]!["code"]!);
         var block = await Rpc(_nodes[0]!, "chain_getBlockByHeight", "1");
         Assert.Equal(_nodes[0]!.Store.GetHeader(1)!.Hash.ToString(), (string?)block["result"]!["hash"]);
         Assert.Equal(-32601, (int)(await Rpc(_nodes[0]!, "chain_nope"))["error"]!["code"]!);

@@ -15,6 +15,7 @@ public sealed class ChainApplication : IConsensusHost
     private readonly Dictionary<Hash256, DuplicateVoteEvidence> _evidence = new();
     private readonly int _maxBlockTransactions;
     private readonly List<HeightWaiter> _waiters = new();
+    private readonly Queue<ChainState> _recent = new();
     private ChainState _state;
     private Commit? _lastCommit;
 
@@ -35,6 +36,45 @@ public sealed class ChainApplication : IConsensusHost
 
     /// <summary>Pending transactions.</summary>
     public Mempool Mempool { get; }
+
+    /// <summary>
+    /// How many committed states before the current one stay queryable through <see cref="TryGetState"/> (for state
+    /// proofs against a recent header); default 64, 0 keeps only the current state. States share their unchanged
+    /// subtrees, so each retained height costs about the accounts its block changed (≈ 17 tree nodes of ≈ 80 B each per
+    /// changed account). Older states are not kept: the store holds only the latest state.
+    /// </summary>
+    public int RetainedStates { get; init; } = 64;
+
+    /// <summary>
+    /// The state after the block at <paramref name="height"/> (its header's state root is <see cref="ChainState.StateRoot"/>),
+    /// if that is the current state or one of the <see cref="RetainedStates"/> before it that this process committed.
+    /// </summary>
+    /// <param name="height">Block height (0 is genesis, retained only until <see cref="RetainedStates"/> blocks are committed on top of it in this process).</param>
+    /// <param name="state">The state, or null.</param>
+    /// <returns>False if the height is in the future or no longer retained.</returns>
+    public bool TryGetState(ulong height, out ChainState? state)
+    {
+        lock (_gate)
+        {
+            if (height == _state.Height)
+            {
+                state = _state;
+                return true;
+            }
+
+            foreach (var s in _recent)
+            {
+                if (s.Height == height)
+                {
+                    state = s;
+                    return true;
+                }
+            }
+        }
+
+        state = null;
+        return false;
+    }
 
     /// <summary>Where consensus messages go (set by the network layer or a simulation).</summary>
     public Action<ConsensusMessage>? Broadcaster { get; set; }
@@ -156,6 +196,15 @@ public sealed class ChainApplication : IConsensusHost
             else
             {
                 _memory[block.Height] = (block, commit);
+            }
+
+            if (RetainedStates > 0)
+            {
+                _recent.Enqueue(_state);
+                while (_recent.Count > RetainedStates)
+                {
+                    _recent.Dequeue();
+                }
             }
 
             _state = result.State!;

@@ -35,6 +35,9 @@ public sealed class ChainNodeOptions
     /// <summary>Mempool limits.</summary>
     public MempoolOptions Mempool { get; init; } = new();
 
+    /// <summary>Committed states kept for state proofs at recent heights (see <see cref="ChainApplication.RetainedStates"/>); default 64.</summary>
+    public int RetainedStates { get; init; } = 64;
+
     /// <summary>Peer scoring and rate limits (ListenEndPoint and Peers above are copied in).</summary>
     public PeerNetworkOptions Network { get; init; } = new();
 
@@ -68,7 +71,7 @@ public sealed class ChainNode : IAsyncDisposable
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         Store = BlockStore.Open(options.DataDirectory, options.Genesis, options.SyncWrites);
-        Application = new ChainApplication(options.Genesis, Store, options.Mempool, options.MaxBlockTransactions);
+        Application = new ChainApplication(options.Genesis, Store, options.Mempool, options.MaxBlockTransactions) { RetainedStates = options.RetainedStates };
         Engine = new TendermintEngine(Application, options.Identity.SigningKey, options.Consensus, options.TimeProvider, options.LoggerFactory.CreateLogger<TendermintEngine>());
         var net = options.Network;
         net.ListenEndPoint = options.ListenEndPoint;

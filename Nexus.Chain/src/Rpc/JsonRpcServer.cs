@@ -18,7 +18,9 @@ namespace Nexus.Chain;
 /// <c>chain_blockNumber</c>; <c>chain_getBlockByHeight [height]</c>; <c>chain_getBlockByHash [hash]</c>;
 /// <c>chain_getTransaction [hash]</c> (with receipt and location, or status "pending"/"unknown");
 /// <c>chain_getReceipt [hash]</c>; <c>chain_getBalance [address]</c>; <c>chain_getNonce [address]</c>;
-/// <c>chain_getStateProof [address]</c> → { height, stateRoot, proof (StateProofProto hex) }.
+/// <c>chain_getStateProof [address, height?]</c> → { height, stateRoot, proof (StateProofProto hex) }: against the
+/// current state, or the state after block <c>height</c> (decimal string) while it is retained
+/// (<see cref="ChainApplication.RetainedStates"/>; otherwise −32602).
 /// Over WebSocket also <c>chain_subscribe ["newHeads"]</c> and <c>chain_subscribe ["txStatus", hash]</c>,
 /// notified as { method: "chain_subscription", params: { subscription, result } }.
 /// Errors use the JSON-RPC codes −32700, −32600, −32601, −32602 and −32000 (rejected transaction).
@@ -190,7 +192,7 @@ public sealed class JsonRpcServer : IAsyncDisposable
                 "chain_getReceipt" => _store.GetTransaction(new Hash256(Hex(args, 0))) is { } t ? ReceiptJson(t.Receipt) : null,
                 "chain_getBalance" => _app.State.Accounts.Get(new Ed25519PublicKey(Hex(args, 0))).Balance.ToString(CultureInfo.InvariantCulture),
                 "chain_getNonce" => _app.State.Accounts.Get(new Ed25519PublicKey(Hex(args, 0))).Nonce.ToString(CultureInfo.InvariantCulture),
-                "chain_getStateProof" => StateProofJson(new Ed25519PublicKey(Hex(args, 0))),
+                "chain_getStateProof" => StateProofJson(new Ed25519PublicKey(Hex(args, 0)), args.Count > 1 ? ulong.Parse(Str(args, 1), CultureInfo.InvariantCulture) : null),
                 "chain_subscribe" when session is not null => session.Subscribe(Str(args, 0), args.Count > 1 ? new Hash256(Hex(args, 1)) : null),
                 _ => throw new MissingMethodException(),
             };
@@ -226,12 +228,17 @@ public sealed class JsonRpcServer : IAsyncDisposable
         return new JsonObject { ["hash"] = tx!.Hash.ToString(), ["status"] = status.ToString() };
     }
 
-    private JsonObject StateProofJson(Ed25519PublicKey address)
+    private JsonObject StateProofJson(Ed25519PublicKey address, ulong? height)
     {
-        var state = _app.State;
+        ChainState? state = _app.State;
+        if (height is { } h && !_app.TryGetState(h, out state))
+        {
+            throw new ArgumentException($"the state at height {h} is not available (this node keeps the current state and the {_app.RetainedStates} before it)");
+        }
+
         return new JsonObject
         {
-            ["height"] = state.Height.ToString(CultureInfo.InvariantCulture),
+            ["height"] = state!.Height.ToString(CultureInfo.InvariantCulture),
             ["stateRoot"] = state.StateRoot.ToString(),
             ["proof"] = Convert.ToHexStringLower(state.Accounts.Prove(address).Encode()),
         };
