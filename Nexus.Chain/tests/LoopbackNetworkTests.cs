@@ -55,6 +55,7 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
             RpcPort = FreePort(),
             Consensus = new TendermintOptions { CommitTimeout = TimeSpan.FromMilliseconds(50) },
             SyncWrites = false,
+            RetainedStates = 64, // state proofs at past heights over RPC
         });
         node.Start();
         if (port is null)

@@ -28,9 +28,10 @@ internal static class ChainCommands
         var listen = new Option<string>("--listen", "-l") { Description = "Address:port for peer TCP connections (default 127.0.0.1:26656).", DefaultValueFactory = _ => "127.0.0.1:26656" };
         var peers = new Option<string[]>("--peer", "-p") { Description = "Address:port of another node (repeatable).", AllowMultipleArgumentsPerToken = false };
         var rpcPort = new Option<int?>("--rpc-port") { Description = "Serve JSON-RPC on http://127.0.0.1:PORT/ (off when omitted)." };
+        var retained = new Option<int>("--retained-states") { Description = "Keep this many past states for chain_getStateProof at recent heights (default 0: current state only; costs memory and GC time).", DefaultValueFactory = _ => 0 };
         var command = new Command("chain", "Run a Nexus.Chain validator or full node in the foreground until Ctrl+C.")
         {
-            dataDir, genesis, identity, listen, peers, rpcPort,
+            dataDir, genesis, identity, listen, peers, rpcPort, retained,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -62,6 +63,7 @@ internal static class ChainCommands
                         ListenEndPoint = endpoint,
                         Peers = parse.GetValue(peers) ?? [],
                         RpcPort = parse.GetValue(rpcPort),
+                        RetainedStates = Math.Max(0, parse.GetValue(retained)),
                     });
                     node.Start();
                 }

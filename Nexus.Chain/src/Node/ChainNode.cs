@@ -35,8 +35,8 @@ public sealed class ChainNodeOptions
     /// <summary>Mempool limits.</summary>
     public MempoolOptions Mempool { get; init; } = new();
 
-    /// <summary>Committed states kept for state proofs at recent heights (see <see cref="ChainApplication.RetainedStates"/>); default 64.</summary>
-    public int RetainedStates { get; init; } = 64;
+    /// <summary>Committed states kept for state proofs at recent heights (see <see cref="ChainApplication.RetainedStates"/>); default 0.</summary>
+    public int RetainedStates { get; init; }
 
     /// <summary>Peer scoring and rate limits (ListenEndPoint and Peers above are copied in).</summary>
     public PeerNetworkOptions Network { get; init; } = new();

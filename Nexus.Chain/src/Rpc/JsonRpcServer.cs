@@ -233,7 +233,7 @@ public sealed class JsonRpcServer : IAsyncDisposable
         ChainState? state = _app.State;
         if (height is { } h && !_app.TryGetState(h, out state))
         {
-            throw new ArgumentException($"the state at height {h} is not available (this node keeps the current state and the {_app.RetainedStates} before it)");
+            throw new ArgumentException($"the state at height {h} is not available (this node keeps the current state and the {_app.RetainedStates} before it; see ChainNodeOptions.RetainedStates)");
         }
 
         return new JsonObject
