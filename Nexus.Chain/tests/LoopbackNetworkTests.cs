@@ -12,7 +12,7 @@ namespace Nexus.Chain.Tests;
 public sealed class LoopbackNetworkTests : IAsyncLifetime
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "nexus-chain-net-" + Guid.NewGuid().ToString("N"));
-    private readonly List<NodeIdentity> _identities = Enumerable.Range(0, 5).Select(_ => NodeIdentity.Generate()).ToList();
+    private readonly List<NodeIdentity> _identities = Enumerable.Range(0, 6).Select(_ => NodeIdentity.Generate()).ToList();
     private readonly ChainNode?[] _nodes = new ChainNode?[4];
     private readonly List<string> _addresses = new();
     private Genesis _genesis = null!;
@@ -203,6 +203,27 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
             Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.IsBanned(_identities[4].SigningKey.PublicKey)));
         }
 
+        // Gossip: a transaction with a bad signature costs the sending peer score (checked on the verifier threads,
+        // penalized by the gossip thread); a gossip frame over the batch bound is refused and the connection dropped.
+        await using (var gossiper = new ChainNode(new ChainNodeOptions
+        {
+            DataDirectory = Path.Combine(_root, "gossiper"),
+            Genesis = _genesis,
+            Identity = _identities[5],
+            Peers = [_addresses[0]],
+            SyncWrites = false,
+        }))
+        {
+            gossiper.Start();
+            var key = _identities[5].SigningKey.PublicKey;
+            Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.Any(p => p.PublicKey == key)));
+            Assert.True(await Eventually(gossiper.Network, () => gossiper.Network.Peers.Any(p => p.PublicKey == _identities[0].SigningKey.PublicKey)));
+            gossiper.Network.SendRaw(1, BatchWithBadSignature());
+            Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.FirstOrDefault(p => p.PublicKey == key) is { Score: < 100 }));
+            gossiper.Network.SendRaw(1, new byte[2 * 1024 * 1024]);
+            Assert.True(await Eventually(_nodes[0]!.Network, () => !_nodes[0]!.Network.Peers.Any(p => p.PublicKey == key)));
+        }
+
         // Stop a validator; the other three continue; restart it on its data directory and it catches up.
         ulong before = _nodes[3]!.Store.Height;
         var finalized = Enumerable.Range(1, (int)before).Select(h => _nodes[3]!.Store.GetHeader((ulong)h)!.Hash).ToArray();
@@ -218,5 +239,16 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
             Assert.Equal(finalized[h - 1], _nodes[3]!.Store.GetHeader((ulong)h)!.Hash);
             Assert.Equal(_nodes[0]!.Store.GetHeader((ulong)h)!.Hash, _nodes[3]!.Store.GetHeader((ulong)h)!.Hash);
         }
+    }
+
+    /// <summary>A TransactionBatchProto holding one well-formed transfer whose signature's last byte is flipped.</summary>
+    private static byte[] BatchWithBadSignature()
+    {
+        byte[] tx = TestChain.Transfer(6, 7, 0, 5).Encoded.ToArray();
+        tx[^1] ^= 1; // the signature is the last field
+        Assert.True(Transaction.TryDecode(tx, out var decoded, out _) && !decoded!.VerifySignature()); // well-formed, badly signed
+        var batch = new byte[ProtoWriter.LengthDelimitedSize(tx.Length)];
+        new ProtoWriter(batch).WriteBytesField(1, tx);
+        return batch;
     }
 }

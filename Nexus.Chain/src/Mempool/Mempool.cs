@@ -239,14 +239,18 @@ public sealed class Mempool
             }
         }
 
-        // One lock acquisition for the whole batch (gossip threads and the consensus thread contend for it);
-        // events are raised after it is released.
-        lock (_gate)
+        // One lock acquisition per 256 transactions (not per transaction: the gossip and consensus threads contend
+        // for it; not per batch: a large batch would hold off the consensus thread's Select and Update); events are
+        // raised after the lock is released.
+        for (int start = 0; start < candidates.Count; start += 256)
         {
-            for (int i = 0; i < candidates.Count; i++)
+            lock (_gate)
             {
-                var tx = candidates[i];
-                results[positions[i]] = tx.VerifySignature() ? Admit(tx) : AdmissionStatus.BadSignature;
+                for (int i = start; i < Math.Min(candidates.Count, start + 256); i++)
+                {
+                    var tx = candidates[i];
+                    results[positions[i]] = tx.VerifySignature() ? Admit(tx) : AdmissionStatus.BadSignature;
+                }
             }
         }
 

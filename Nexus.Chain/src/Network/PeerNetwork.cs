@@ -87,9 +87,19 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly List<Task> _loops = new();
     private readonly Channel<(ConsensusMessage Message, Peer Peer)> _inbound =
         Channel.CreateBounded<(ConsensusMessage, Peer)>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly Channel<(Peer Peer, List<Transaction> Transactions)> _admission =
-        Channel.CreateBounded<(Peer, List<Transaction>)>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait });
-    private readonly List<Thread> _admissionThreads = new();
+    private const int MaxQueuedBatches = 256;
+
+    // Largest gossip batch a peer may send: the gossip thread closes a batch once it reaches 1 MiB of framed
+    // transactions, so a batch is at most 1 MiB plus one framed transaction. Larger frames are refused.
+    private const int MaxGossipBatchBytes = (1024 * 1024) + ChainLimits.MaxTransactionBytes + 8;
+
+    // Received gossip: decoded on the read loops, signatures checked by the verifier threads (background
+    // priority, pure computation), then admitted, re-gossiped and penalized by the gossip thread (normal priority).
+    private readonly Channel<(Peer Peer, List<Transaction> Transactions)> _toVerify =
+        Channel.CreateBounded<(Peer, List<Transaction>)>(new BoundedChannelOptions(MaxQueuedBatches) { SingleWriter = false });
+    private readonly ConcurrentQueue<(Peer Peer, List<Transaction> Transactions)> _verified = new();
+    private readonly List<Thread> _verifierThreads = new();
+    private Thread? _gossipThread;
     private TcpListener? _listener;
     private Thread? _consensusThread;
 
@@ -152,7 +162,8 @@ public sealed class PeerNetwork : IAsyncDisposable
             _loops.Add(DialLoop(peer, _cts.Token));
         }
 
-        _loops.Add(GossipLoop(_cts.Token));
+        _gossipThread = new Thread(GossipLoop) { IsBackground = true, Name = "nexus-chain-gossip" };
+        _gossipThread.Start(_cts.Token);
 
         // Consensus messages are handled on a dedicated thread, not behind the thread pool's queue: under load
         // that queue holds transaction verification work (gossip admission), and a proposal or vote waiting
@@ -160,12 +171,13 @@ public sealed class PeerNetwork : IAsyncDisposable
         _consensusThread = new Thread(ConsensusLoop) { IsBackground = true, Name = "nexus-chain-consensus" };
         _consensusThread.Start(_cts.Token);
 
-        // Gossiped transactions are admitted (signatures checked) on background-priority threads, one per core,
-        // so a flood of gossip uses the idle CPU without delaying proposals, votes and commits.
+        // Signatures of gossiped transactions are checked on background-priority threads, one per core, so a flood
+        // of gossip uses the idle CPU without delaying proposals, votes and commits. They only compute: a thread they
+        // created (a thread-pool worker started to run work they queued) would inherit their priority.
         for (int i = 0; i < Environment.ProcessorCount; i++)
         {
-            var thread = new Thread(AdmissionLoop) { IsBackground = true, Name = "nexus-chain-admission" };
-            _admissionThreads.Add(thread);
+            var thread = new Thread(VerifierLoop) { IsBackground = true, Name = "nexus-chain-verifier" };
+            _verifierThreads.Add(thread);
             thread.Start(_cts.Token);
         }
     }
@@ -197,12 +209,18 @@ public sealed class PeerNetwork : IAsyncDisposable
     {
         await _cts.CancelAsync().ConfigureAwait(false);
         _inbound.Writer.TryComplete();
-        _admission.Writer.TryComplete();
+        _toVerify.Writer.TryComplete();
         _consensusThread?.Join();
-        foreach (var thread in _admissionThreads)
+        _gossipThread?.Join();
+        foreach (var thread in _verifierThreads)
         {
             thread.Join();
         }
+
+        // Batches never admitted: unregister them, or the mempool (which may outlive this network) would keep
+        // reporting their transactions as known.
+        while (_toVerify.Reader.TryRead(out var queued)) _app.Mempool.ReleaseIncoming(queued.Transactions);
+        while (_verified.TryDequeue(out var verified)) _app.Mempool.ReleaseIncoming(verified.Transactions);
 
         _listener?.Stop();
         foreach (var p in _peers.Values) p.Close();
@@ -416,6 +434,12 @@ public sealed class PeerNetwork : IAsyncDisposable
                 return;
             }
 
+            if (channel != 0 && length > MaxGossipBatchBytes)
+            {
+                Penalize(peer, _options.InvalidPenalty, "oversized gossip batch");
+                return;
+            }
+
             if (channel != 0)
             {
                 // Gossip batches are consumed here (admitted transactions copy their own bytes), so the
@@ -430,17 +454,12 @@ public sealed class PeerNetwork : IAsyncDisposable
                         continue;
                     }
 
-                    if (DecodeTransactions(peer, batch.AsSpan(0, (int)length)) is { } admit)
+                    if (DecodeTransactions(peer, batch.AsSpan(0, (int)length)) is { } admit && !_toVerify.Writer.TryWrite((peer, admit)))
                     {
-                        try
-                        {
-                            await _admission.Writer.WriteAsync((peer, admit), ct).ConfigureAwait(false); // waits while admission is behind: TCP back-pressure
-                        }
-                        catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
-                        {
-                            _app.Mempool.ReleaseIncoming(admit);
-                            return; // shutting down
-                        }
+                        // Verification is MaxQueuedBatches behind (or shutting down): drop the batch. Gossip is best
+                        // effort (the transactions still arrive in blocks), and waiting here would stall this
+                        // connection's multiplexed stream, consensus channel included.
+                        _app.Mempool.ReleaseIncoming(admit);
                     }
                 }
                 finally
@@ -521,18 +540,27 @@ public sealed class PeerNetwork : IAsyncDisposable
         return txs.Count == 0 ? null : txs;
     }
 
-    private void AdmissionLoop(object? state)
+    private void VerifierLoop(object? state)
     {
         var ct = (CancellationToken)state!;
         BackgroundPriority.TryApplyToCurrentThread();
-        var reader = _admission.Reader;
+        var reader = _toVerify.Reader;
         try
         {
             while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
             {
                 while (reader.TryRead(out var item))
                 {
-                    Admit(item.Peer, item.Transactions);
+                    if (!IsBanned(item.Peer.Key))
+                    {
+                        foreach (var tx in item.Transactions)
+                        {
+                            tx.VerifySignature(); // the result is cached on the transaction for admission
+                        }
+                    }
+
+                    _verified.Enqueue(item);
+                    Signal();
                 }
             }
         }
@@ -543,11 +571,17 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     private void Admit(Peer peer, List<Transaction> txs)
     {
+        if (IsBanned(peer.Key))
+        {
+            _app.Mempool.ReleaseIncoming(txs); // a banned peer's queued batches are dropped unchecked
+            return;
+        }
+
         AdmissionStatus[] results;
         t_origin = peer; // admitted transactions are not gossiped back to this peer
         try
         {
-            results = _app.Mempool.AddRange(txs, parallel: false); // the admission threads are the parallelism
+            results = _app.Mempool.AddRange(txs, parallel: false); // signatures already checked by the verifier threads
         }
         finally
         {
@@ -583,6 +617,12 @@ public sealed class PeerNetwork : IAsyncDisposable
 
         var origin = t_origin;
         _gossip.Enqueue((tx, origin is not null && ReferenceEquals(origin.Owner, this) ? origin : null));
+        Signal();
+    }
+
+    /// <summary>Wakes the gossip thread (one release per burst; it waits synchronously, so no thread-pool work is queued).</summary>
+    private void Signal()
+    {
         if (Interlocked.Exchange(ref _gossipSignaled, 1) == 0)
         {
             _gossipSignal.Release();
@@ -608,21 +648,39 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
     }
 
-    private async Task GossipLoop(CancellationToken ct)
+    /// <summary>
+    /// The gossip thread (normal priority): admits verified batches (mempool, events, penalties), then sends what
+    /// was admitted — from peers or locally — to the other peers in batches of up to 1 MiB.
+    /// </summary>
+    private void GossipLoop(object? state)
     {
+        var ct = (CancellationToken)state!;
         var pending = new List<(Transaction Tx, Peer? Origin)>();
         try
         {
             while (true)
             {
-                await _gossipSignal.WaitAsync(ct).ConfigureAwait(false);
-                Volatile.Write(ref _gossipSignaled, 0); // before draining: a transaction queued from here on signals again
+                _gossipSignal.Wait(ct);
+                Volatile.Write(ref _gossipSignaled, 0); // before draining: work queued from here on signals again
+                while (_verified.TryDequeue(out var batch))
+                {
+                    try
+                    {
+                        Admit(batch.Peer, batch.Transactions);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // A TransactionAdded or PeersChanged handler threw: the batch is lost, the node goes on.
+                        Log.PeerInvalid(_logger, batch.Peer.Key.ToString(), "admission failed: " + ex.Message);
+                    }
+                }
+
                 int bytes = 0;
                 while (_gossip.TryDequeue(out var item))
                 {
                     Interlocked.Decrement(ref _gossipQueued);
                     pending.Add(item);
-                    bytes += item.Tx.Size;
+                    bytes += ProtoWriter.LengthDelimitedSize(item.Tx.Size);
                     if (bytes >= 1024 * 1024)
                     {
                         SendGossip(pending);
