@@ -170,6 +170,25 @@ public sealed class Mempool
     public AdmissionStatus[] AddRange(IReadOnlyList<Transaction> transactions) => AddRange(transactions, parallel: true);
 
     /// <summary>
+    /// Checks the signatures that a later <see cref="AddRange(IReadOnlyList{Transaction}, bool)"/> of
+    /// <paramref name="transactions"/> would check, caching each result on its transaction, and skips those the
+    /// committed state has already passed (their nonce is used: admission refuses them as
+    /// <see cref="AdmissionStatus.NonceTooLow"/> without a signature check). Lock-free; for verifier threads that run
+    /// ahead of admission, so a queue that lags behind the chain does not spend CPU on committed transactions.
+    /// </summary>
+    internal void CheckSignatures(IReadOnlyList<Transaction> transactions)
+    {
+        var state = Volatile.Read(ref _state);
+        foreach (var tx in transactions)
+        {
+            if (!tx.IsVerified && tx.Nonce >= state.Accounts.Get(tx.Sender).Nonce)
+            {
+                tx.VerifySignature();
+            }
+        }
+    }
+
+    /// <summary>
     /// Registers a received transaction that is queued for admission, so <see cref="Lookup"/> finds it; false if
     /// one with the same hash is already registered (a duplicate to drop). At most
     /// <see cref="MempoolOptions.MaxTransactions"/> are registered; beyond that this returns true without registering.

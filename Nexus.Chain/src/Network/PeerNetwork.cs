@@ -80,7 +80,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     private static Peer? t_origin; // the peer whose gossip batch is being admitted on this thread, if any
 
     private readonly ConcurrentQueue<(Transaction Tx, Peer? Origin)> _gossip = new();
-    private readonly SemaphoreSlim _gossipSignal = new(0);
+    private readonly ManualResetEventSlim _gossipSignal = new(false, spinCount: 0); // blocks at once: spinning waiters cost CPU the nodes need
     private int _gossipQueued;
     private int _gossipSignaled;
     private readonly CancellationTokenSource _cts = new();
@@ -95,8 +95,9 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     // Received gossip: decoded on the read loops, signatures checked by the verifier threads (background
     // priority, pure computation), then admitted, re-gossiped and penalized by the gossip thread (normal priority).
-    private readonly Channel<(Peer Peer, List<Transaction> Transactions)> _toVerify =
-        Channel.CreateBounded<(Peer, List<Transaction>)>(new BoundedChannelOptions(MaxQueuedBatches) { SingleWriter = false });
+    private readonly ConcurrentQueue<(Peer Peer, List<Transaction> Transactions)> _toVerify = new();
+    private readonly Semaphore _toVerifySignal = new(0, int.MaxValue); // a kernel wait: no spinning before blocking
+    private int _toVerifyCount;
     private readonly ConcurrentQueue<(Peer Peer, List<Transaction> Transactions)> _verified = new();
     private readonly List<Thread> _verifierThreads = new();
     private Thread? _gossipThread;
@@ -209,7 +210,6 @@ public sealed class PeerNetwork : IAsyncDisposable
     {
         await _cts.CancelAsync().ConfigureAwait(false);
         _inbound.Writer.TryComplete();
-        _toVerify.Writer.TryComplete();
         _consensusThread?.Join();
         _gossipThread?.Join();
         foreach (var thread in _verifierThreads)
@@ -219,7 +219,7 @@ public sealed class PeerNetwork : IAsyncDisposable
 
         // Batches never admitted: unregister them, or the mempool (which may outlive this network) would keep
         // reporting their transactions as known.
-        while (_toVerify.Reader.TryRead(out var queued)) _app.Mempool.ReleaseIncoming(queued.Transactions);
+        while (_toVerify.TryDequeue(out var queued)) _app.Mempool.ReleaseIncoming(queued.Transactions);
         while (_verified.TryDequeue(out var verified)) _app.Mempool.ReleaseIncoming(verified.Transactions);
 
         _listener?.Stop();
@@ -234,6 +234,7 @@ public sealed class PeerNetwork : IAsyncDisposable
 
         _cts.Dispose();
         _gossipSignal.Dispose();
+        _toVerifySignal.Dispose();
     }
 
     private async Task AcceptLoop(TcpListener listener, CancellationToken ct)
@@ -454,7 +455,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                         continue;
                     }
 
-                    if (DecodeTransactions(peer, batch.AsSpan(0, (int)length)) is { } admit && !_toVerify.Writer.TryWrite((peer, admit)))
+                    if (DecodeTransactions(peer, batch.AsSpan(0, (int)length)) is { } admit && !TryQueueForVerification(peer, admit))
                     {
                         // Verification is MaxQueuedBatches behind (or shutting down): drop the batch. Gossip is best
                         // effort (the transactions still arrive in blocks), and waiting here would stall this
@@ -540,32 +541,39 @@ public sealed class PeerNetwork : IAsyncDisposable
         return txs.Count == 0 ? null : txs;
     }
 
+    private bool TryQueueForVerification(Peer peer, List<Transaction> txs)
+    {
+        if (Interlocked.Increment(ref _toVerifyCount) > MaxQueuedBatches)
+        {
+            Interlocked.Decrement(ref _toVerifyCount);
+            return false;
+        }
+
+        _toVerify.Enqueue((peer, txs));
+        _toVerifySignal.Release();
+        return true;
+    }
+
     private void VerifierLoop(object? state)
     {
         var ct = (CancellationToken)state!;
         BackgroundPriority.TryApplyToCurrentThread();
-        var reader = _toVerify.Reader;
-        try
+        WaitHandle[] handles = [_toVerifySignal, ct.WaitHandle];
+        while (WaitHandle.WaitAny(handles) == 0)
         {
-            while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+            if (!_toVerify.TryDequeue(out var item))
             {
-                while (reader.TryRead(out var item))
-                {
-                    if (!IsBanned(item.Peer.Key))
-                    {
-                        foreach (var tx in item.Transactions)
-                        {
-                            tx.VerifySignature(); // the result is cached on the transaction for admission
-                        }
-                    }
-
-                    _verified.Enqueue(item);
-                    Signal();
-                }
+                continue;
             }
-        }
-        catch (OperationCanceledException)
-        {
+
+            Interlocked.Decrement(ref _toVerifyCount);
+            if (!IsBanned(item.Peer.Key))
+            {
+                _app.Mempool.CheckSignatures(item.Transactions); // results cached on the transactions for admission
+            }
+
+            _verified.Enqueue(item);
+            Signal();
         }
     }
 
@@ -625,7 +633,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _gossipSignaled, 1) == 0)
         {
-            _gossipSignal.Release();
+            _gossipSignal.Set();
         }
     }
 
@@ -661,6 +669,7 @@ public sealed class PeerNetwork : IAsyncDisposable
             while (true)
             {
                 _gossipSignal.Wait(ct);
+                _gossipSignal.Reset();
                 Volatile.Write(ref _gossipSignaled, 0); // before draining: work queued from here on signals again
                 while (_verified.TryDequeue(out var batch))
                 {
