@@ -184,19 +184,8 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
         Assert.Equal(-32601, (int)(await Rpc(_nodes[0]!, "chain_nope"))["error"]!["code"]!);
 
         // A peer that sends malformed protobuf loses score and is banned.
-        await using (var rogueNode = new ChainNode(new ChainNodeOptions
+        await using (var rogueNode = await ConnectOutsider(4, "rogue"))
         {
-            DataDirectory = Path.Combine(_root, "rogue"),
-            Genesis = _genesis,
-            Identity = _identities[4],
-            Peers = [_addresses[0]],
-            SyncWrites = false,
-        }))
-        {
-            rogueNode.Start();
-            Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.Any(p => p.PublicKey == _identities[4].SigningKey.PublicKey)));
-            // Both ends must have registered the connection, or SendRaw finds no peer to write to.
-            Assert.True(await Eventually(rogueNode.Network, () => rogueNode.Network.Peers.Any(p => p.PublicKey == _identities[0].SigningKey.PublicKey)));
             rogueNode.Network.SendRaw(0, [0x0a, 0xff, 0xff]);
             Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.FirstOrDefault(p => p.PublicKey == _identities[4].SigningKey.PublicKey) is not { Score: 100 }));
             for (int i = 0; i < 6; i++) rogueNode.Network.SendRaw(0, [0x12, 0x01, 0x08]);
@@ -205,19 +194,9 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
 
         // Gossip: a transaction with a bad signature costs the sending peer score (checked on the verifier threads,
         // penalized by the gossip thread); a gossip frame over the batch bound is refused and the connection dropped.
-        await using (var gossiper = new ChainNode(new ChainNodeOptions
+        await using (var gossiper = await ConnectOutsider(5, "gossiper"))
         {
-            DataDirectory = Path.Combine(_root, "gossiper"),
-            Genesis = _genesis,
-            Identity = _identities[5],
-            Peers = [_addresses[0]],
-            SyncWrites = false,
-        }))
-        {
-            gossiper.Start();
             var key = _identities[5].SigningKey.PublicKey;
-            Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.Any(p => p.PublicKey == key)));
-            Assert.True(await Eventually(gossiper.Network, () => gossiper.Network.Peers.Any(p => p.PublicKey == _identities[0].SigningKey.PublicKey)));
             gossiper.Network.SendRaw(1, BatchWithBadSignature());
             Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.FirstOrDefault(p => p.PublicKey == key) is { Score: < 100 }));
             gossiper.Network.SendRaw(1, new byte[2 * 1024 * 1024]);
@@ -239,6 +218,25 @@ public sealed class LoopbackNetworkTests : IAsyncLifetime
             Assert.Equal(finalized[h - 1], _nodes[3]!.Store.GetHeader((ulong)h)!.Hash);
             Assert.Equal(_nodes[0]!.Store.GetHeader((ulong)h)!.Hash, _nodes[3]!.Store.GetHeader((ulong)h)!.Hash);
         }
+    }
+
+    /// <summary>Starts a non-validator node with identity <paramref name="identity"/> dialing validator 0, once both ends see the connection.</summary>
+    private async Task<ChainNode> ConnectOutsider(int identity, string name)
+    {
+        var node = new ChainNode(new ChainNodeOptions
+        {
+            DataDirectory = Path.Combine(_root, name),
+            Genesis = _genesis,
+            Identity = _identities[identity],
+            Peers = [_addresses[0]],
+            SyncWrites = false,
+        });
+        node.Start();
+        var key = _identities[identity].SigningKey.PublicKey;
+        Assert.True(await Eventually(_nodes[0]!.Network, () => _nodes[0]!.Network.Peers.Any(p => p.PublicKey == key)));
+        // Both ends must have registered the connection, or SendRaw finds no peer to write to.
+        Assert.True(await Eventually(node.Network, () => node.Network.Peers.Any(p => p.PublicKey == _identities[0].SigningKey.PublicKey)));
+        return node;
     }
 
     /// <summary>A TransactionBatchProto holding one well-formed transfer whose signature's last byte is flipped.</summary>
