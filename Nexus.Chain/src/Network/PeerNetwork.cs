@@ -65,6 +65,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     private static readonly Meter Meter = new("Nexus.Chain");
     private static readonly Counter<long> InvalidMessages = Meter.CreateCounter<long>("nexus.chain.p2p.invalid_messages");
     private static readonly Counter<long> Bans = Meter.CreateCounter<long>("nexus.chain.p2p.bans");
+    private static readonly Counter<long> GossipDropped = Meter.CreateCounter<long>("nexus.chain.p2p.gossip_batches_dropped", description: "Gossip batches dropped because signature checking was 256 batches behind");
 
     private readonly ChainApplication _app;
     private readonly IConsensusEngine _engine;
@@ -461,6 +462,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                         // effort (the transactions still arrive in blocks), and waiting here would stall this
                         // connection's multiplexed stream, consensus channel included.
                         _app.Mempool.ReleaseIncoming(admit);
+                        GossipDropped.Add(1);
                     }
                 }
                 finally

@@ -178,6 +178,14 @@ internal static class DevnetBench
             }
 
             Console.Error.WriteLine($"devnet at height {nodes[0].Store.Height}; submitting {rate} tx/s for {seconds} s");
+            long droppedBatches = 0;
+            using var meters = new System.Diagnostics.Metrics.MeterListener();
+            meters.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "nexus.chain.p2p.gossip_batches_dropped") listener.EnableMeasurementEvents(instrument);
+            };
+            meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref droppedBatches, value));
+            meters.Start();
             var process = Process.GetCurrentProcess();
             process.Refresh();
             var cpuStart = process.TotalProcessorTime;
@@ -200,7 +208,7 @@ internal static class DevnetBench
             process.Refresh();
             double cpuPerTx = (process.TotalProcessorTime - cpuStart).TotalMicroseconds / Math.Max(1, done);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"process CPU {cpuPerTx:F0} µs/tx (4 nodes); allocated {(GC.GetTotalAllocatedBytes() - allocatedStart) / Math.Max(1, done):N0} B/tx; GC {GC.CollectionCount(0) - gcStart[0]}/{GC.CollectionCount(1) - gcStart[1]}/{GC.CollectionCount(2) - gcStart[2]} (gen0/1/2) pausing {(GC.GetTotalPauseDuration() - pauseStart).TotalMilliseconds:F0} ms"));
+                $"process CPU {cpuPerTx:F0} µs/tx (4 nodes); allocated {(GC.GetTotalAllocatedBytes() - allocatedStart) / Math.Max(1, done):N0} B/tx; GC {GC.CollectionCount(0) - gcStart[0]}/{GC.CollectionCount(1) - gcStart[1]}/{GC.CollectionCount(2) - gcStart[2]} (gen0/1/2) pausing {(GC.GetTotalPauseDuration() - pauseStart).TotalMilliseconds:F0} ms; gossip batches dropped {Interlocked.Read(ref droppedBatches)}"));
             double window = Stopwatch.GetElapsedTime(start, Volatile.Read(ref lastCommit)).TotalSeconds;
             var latencies = finality.Where(f => f > 0).Order().ToArray();
             double P(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
