@@ -56,19 +56,66 @@ public sealed class ProcessDevnetTests : IDisposable
         return (string?)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["result"]?["hash"];
     }
 
-    private static async Task<bool> Eventually(Func<Task<bool>> condition, int seconds = 90)
+    /// <summary>
+    /// A child validator's committed height, from the "height N" lines it prints on each commit (and "started N"
+    /// for its store height at start): waits complete on those lines, no polling.
+    /// </summary>
+    private sealed class HeightWatch
     {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
+        private readonly object _gate = new();
+        private readonly List<(ulong Height, TaskCompletionSource Done)> _waiters = new();
+        private ulong _height;
+
+        public void Follow(Process process) => _ = Task.Run(async () =>
         {
-            if (await condition()) return true;
-            // The validators are child processes: ChainNode.WaitForHeightAsync cannot reach into them, and their
-            // WebSocket newHeads stream would need a reconnecting client per restart, so this bounded poll of the
-            // JSON-RPC (chain_blockNumber) stays. No duration is asserted.
-            await Task.Delay(100);
+            while (await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                int space = line.IndexOf(' ', StringComparison.Ordinal);
+                if (space > 0 && line[..space] is "height" or "started" && ulong.TryParse(line[(space + 1)..], out ulong h))
+                {
+                    Report(h);
+                }
+            }
+        });
+
+        public async Task<bool> WaitAsync(ulong height, int seconds = 90)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (_height >= height) return true;
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((height, done));
+                wait = done.Task;
+            }
+
+            try
+            {
+                await wait.WaitAsync(TimeSpan.FromSeconds(seconds));
+                return true;
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
         }
 
-        return await condition();
+        private void Report(ulong height)
+        {
+            List<TaskCompletionSource> due = new();
+            lock (_gate)
+            {
+                _height = Math.Max(_height, height);
+                _waiters.RemoveAll(w =>
+                {
+                    if (w.Height > _height) return false;
+                    due.Add(w.Done);
+                    return true;
+                });
+            }
+
+            foreach (var d in due) d.TrySetResult();
+        }
     }
 
     [Fact]
@@ -94,17 +141,20 @@ public sealed class ProcessDevnetTests : IDisposable
             identities[i].Dispose();
         }
 
+        var watches = Enumerable.Range(0, 4).Select(_ => new HeightWatch()).ToArray();
         Process Start(int i)
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
             psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Nexus.Chain.TestNode.dll"));
             foreach (var a in new[] { "node", Path.Combine(_root, $"n{i}"), genesisFile, Path.Combine(_root, $"id{i}"), p2p[i].ToString(), rpc[i].ToString() }) psi.ArgumentList.Add(a);
             for (int j = 0; j < i; j++) psi.ArgumentList.Add($"127.0.0.1:{p2p[j]}");
-            return Process.Start(psi)!;
+            var process = Process.Start(psi)!;
+            watches[i].Follow(process);
+            return process;
         }
 
         for (int i = 0; i < 4; i++) _procs[i] = Start(i);
-        Assert.True(await Eventually(async () => (await Task.WhenAll(rpc.Select(Height))).All(h => h >= 5)));
+        Assert.All(await Task.WhenAll(watches.Select(w => w.WaitAsync(5))), Assert.True);
 
         // SIGKILL node 3 and remember what it had finalized.
         ulong killedAt = (await Height(rpc[3]))!.Value;
@@ -117,12 +167,13 @@ public sealed class ProcessDevnetTests : IDisposable
 
         // Three of four keep finalizing.
         ulong before = (await Height(rpc[0]))!.Value;
-        Assert.True(await Eventually(async () => await Height(rpc[0]) >= before + 5));
+        Assert.True(await watches[0].WaitAsync(before + 5));
 
         // Restart: it reopens its RocksDB store and catches up by sync.
+        watches[3] = new HeightWatch();
         _procs[3] = Start(3);
         ulong target = (await Height(rpc[0]))!.Value + 2;
-        Assert.True(await Eventually(async () => await Height(rpc[3]) >= target));
+        Assert.True(await watches[3].WaitAsync(target));
         for (ulong h = 1; h <= killedAt; h++)
         {
             Assert.Equal(finalized[(int)h - 1], await BlockHash(rpc[3], h));

@@ -64,6 +64,8 @@ static async Task RunNode(string[] args)
         Peers = args[6..],
         Consensus = new TendermintOptions { CommitTimeout = TimeSpan.FromMilliseconds(50) },
     });
+    // Each committed height on stdout: the process tests await these lines instead of polling JSON-RPC.
+    node.BlockCommitted += committed => Console.WriteLine("height " + committed.Block.Height.ToString(CultureInfo.InvariantCulture));
     node.Start();
     Console.WriteLine("started " + node.Store.Height.ToString(CultureInfo.InvariantCulture));
     // Runs until killed; stdin closing also stops it.
