@@ -139,7 +139,9 @@ internal static class DevnetBench
             int round = 0;
             async Task<long> Submit(int first, int count, int perSecond, long[]? stamps)
             {
-                // Open loop: everything due by now goes out, in 10 ms slices, round-robin over the validators.
+                // Open loop: everything due by now goes out on each 10 ms tick of the load generator's clock,
+                // round-robin over the validators (the tick sets the offered rate; it waits for nothing).
+                using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
                 long begin = Stopwatch.GetTimestamp();
                 int sent = 0;
                 while (sent < count)
@@ -157,7 +159,7 @@ internal static class DevnetBench
                         sent = due;
                     }
 
-                    await Task.Delay(10);
+                    await tick.WaitForNextTickAsync();
                 }
 
                 return begin;
