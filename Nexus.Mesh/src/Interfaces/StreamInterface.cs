@@ -55,7 +55,7 @@ public abstract class StreamInterface : MeshInterface
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _connected = true;
-        var writeLoop = WriteLoopAsync(writer, linked.Token);
+        var writeLoop = RunWriteLoopAsync(writer, linked);
         OnWentOnline();
         try
         {
@@ -65,19 +65,38 @@ public abstract class StreamInterface : MeshInterface
         {
             _connected = false;
             await linked.CancelAsync().ConfigureAwait(false);
+            await writeLoop.ConfigureAwait(false);
+            await reader.CompleteAsync().ConfigureAwait(false);
             try
             {
-                await writeLoop.ConfigureAwait(false);
+                // Completing flushes what a cancelled flush left in the pipe; the connection is
+                // closing (often because the peer went away), so that data cannot be delivered.
+                await writer.CompleteAsync().ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
             {
             }
-            catch (IOException)
-            {
-            }
+        }
+    }
 
-            await reader.CompleteAsync().ConfigureAwait(false);
-            await writer.CompleteAsync().ConfigureAwait(false);
+    // The write loop ends the connection when it fails (a broken pipe, a closed stream): the read
+    // side would otherwise keep the interface online with every send going nowhere.
+    private async Task RunWriteLoopAsync(PipeWriter writer, CancellationTokenSource connection)
+    {
+        try
+        {
+            await WriteLoopAsync(writer, connection.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+
+        try
+        {
+            await connection.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 

@@ -34,6 +34,26 @@ public sealed class TcpServerInterface : MeshInterface
     /// <summary>Raised for each accepted client, with the child interface that carries its packets.</summary>
     public event Action<MeshInterface>? InterfaceSpawned;
 
+    /// <summary>
+    /// Raised once when a spawned child's client disconnects (end of stream, reset, broken pipe),
+    /// after the child went offline and was dropped from <see cref="ConnectedClients"/>; a transport
+    /// detaches it then (RNS detaches a spawned interface the same way). Not raised for children
+    /// still connected when the server is disposed.
+    /// </summary>
+    public event Action<MeshInterface>? InterfaceClosed;
+
+    /// <summary>Number of spawned children whose client is still connected.</summary>
+    public int ConnectedClients
+    {
+        get
+        {
+            lock (_clients)
+            {
+                return _clients.Count;
+            }
+        }
+    }
+
     /// <summary>The bound endpoint (after <see cref="StartAsync"/>).</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndpoint;
 
@@ -107,16 +127,32 @@ public sealed class TcpServerInterface : MeshInterface
             }
 
             InterfaceSpawned?.Invoke(child);
-            child.Start(cancellationToken);
+            child.Start(this, cancellationToken);
+        }
+    }
+
+    // Runs on the child's task when its stream ended without the child being disposed.
+    private void OnChildDisconnected(SpawnedTcpInterface child)
+    {
+        bool removed;
+        lock (_clients)
+        {
+            removed = _clients.Remove(child);
+        }
+
+        if (removed && Volatile.Read(ref _disposed) == 0)
+        {
+            InterfaceClosed?.Invoke(child);
         }
     }
 
     private sealed class SpawnedTcpInterface(string name, TcpClient client, StreamFraming framing, long bitrate) : StreamInterface(name, bitrate, framing)
     {
         private readonly CancellationTokenSource _stop = new();
+        private int _disposed;
         private Task? _run;
 
-        public void Start(CancellationToken cancellationToken)
+        public void Start(TcpServerInterface server, CancellationToken cancellationToken)
         {
             var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
             _run = Task.Run(
@@ -125,8 +161,20 @@ public sealed class TcpServerInterface : MeshInterface
                     using (linked)
                     using (client)
                     {
-                        await using var stream = client.GetStream();
-                        await RunStreamAsync(stream, linked.Token).ConfigureAwait(false);
+                        try
+                        {
+                            await using var stream = client.GetStream();
+                            await RunStreamAsync(stream, linked.Token).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+                        {
+                            // The socket closed under us (disposal, reset): the connection is over either way.
+                        }
+                    }
+
+                    if (Volatile.Read(ref _disposed) == 0)
+                    {
+                        server.OnChildDisconnected(this);
                     }
                 },
                 CancellationToken.None);
@@ -134,6 +182,11 @@ public sealed class TcpServerInterface : MeshInterface
 
         public override async ValueTask DisposeAsync()
         {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
             await _stop.CancelAsync().ConfigureAwait(false);
             client.Dispose();
             if (_run is not null)

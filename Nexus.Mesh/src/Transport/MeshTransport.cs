@@ -114,7 +114,10 @@ public sealed partial class MeshTransport : IDisposable
     /// <summary>Packets forwarded as a relay.</summary>
     public long Forwarded { get; private set; }
 
-    /// <summary>Attaches an interface (and, for a <see cref="TcpServerInterface"/>, every client it spawns).</summary>
+    /// <summary>
+    /// Attaches an interface (and, for a <see cref="TcpServerInterface"/>, every client it spawns;
+    /// a spawned client's interface is detached with <see cref="RemoveInterface"/> when its client disconnects).
+    /// </summary>
     /// <param name="iface">The interface.</param>
     public void AddInterface(MeshInterface iface)
     {
@@ -124,6 +127,7 @@ public sealed partial class MeshTransport : IDisposable
         if (iface is TcpServerInterface server)
         {
             server.InterfaceSpawned += AddInterface;
+            server.InterfaceClosed += RemoveInterface;
         }
 
         lock (_gate)
@@ -146,11 +150,17 @@ public sealed partial class MeshTransport : IDisposable
         }
     }
 
-    /// <summary>Detaches an interface and drops every path through it.</summary>
+    /// <summary>Detaches an interface and drops every path through it (for a <see cref="TcpServerInterface"/>, stops attaching the clients it spawns).</summary>
     /// <param name="iface">The interface.</param>
     public void RemoveInterface(MeshInterface iface)
     {
         ArgumentNullException.ThrowIfNull(iface);
+        if (iface is TcpServerInterface server)
+        {
+            server.InterfaceSpawned -= AddInterface;
+            server.InterfaceClosed -= RemoveInterface;
+        }
+
         lock (_gate)
         {
             _interfaces.Remove(iface);
