@@ -32,4 +32,17 @@ public sealed class TendermintOptions
 
     /// <summary>Messages for the next height kept until it starts; default 10,000.</summary>
     public int MaxBufferedMessages { get; set; } = 10_000;
+
+    /// <summary>
+    /// Catch-up batch: the most finalized blocks asked for in one sync request, and the most one request is
+    /// answered with; default 32, at least 1. A lagging node asks one peer that is ahead for the next batch
+    /// once half of the previous one has been applied, so blocks keep arriving while it executes.
+    /// </summary>
+    public int SyncBatchBlocks { get; set; } = 32;
+
+    /// <summary>
+    /// The most block and commit bytes one sync request is answered with (the answer ends after the block
+    /// that reaches it; at least one block is sent); default 8 MiB.
+    /// </summary>
+    public int MaxSyncResponseBytes { get; set; } = 8 * 1024 * 1024;
 }
