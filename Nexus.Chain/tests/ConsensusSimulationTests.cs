@@ -252,6 +252,33 @@ public class ConsensusSimulationTests
     }
 
     [Fact]
+    public void Sync_answers_to_one_peer_are_paced_by_its_byte_budget()
+    {
+        using var sim = new Simulation(4, seed: 8, options: new TendermintOptions { SyncBatchBlocks = 4, MaxSyncResponseBytes = 1, SyncServeBytesPerSecond = 1000 });
+        sim.Start();
+        Assert.True(sim.RunUntil(() => sim.Height(0) >= 12, TimeSpan.FromSeconds(60)));
+        sim.Down.UnionWith([0, 1, 2, 3]);
+        var (app, engine) = sim.Nodes[0];
+        var sent = new List<(object Peer, ulong Height)>();
+        app.Sender = (peer, m) => sent.Add((peer, m.Block!.Height));
+
+        // The budget starts at 2 × MaxSyncResponseBytes = 2 bytes: the first answer (one block) overdraws it, and
+        // nothing more goes to that peer until it has refilled.
+        for (ulong h = 1; h <= 6; h++) engine.Receive(ConsensusMessage.ForSyncRequest(h, 4), "greedy");
+        Assert.Equal([1UL], sent.Where(s => s.Peer.Equals("greedy")).Select(s => s.Height));
+        engine.Receive(ConsensusMessage.ForSyncRequest(1, 4), "other");
+        Assert.Equal([1UL], sent.Where(s => s.Peer.Equals("other")).Select(s => s.Height)); // budgets are per peer
+
+        int blockBytes = ConsensusMessage.ForDecided(app.GetDecided(1)!.Value.Block, app.GetDecided(1)!.Value.Commit).Encode().Length;
+        sim.Time.Advance(TimeSpan.FromSeconds((blockBytes - 200) / 1000.0));
+        engine.Receive(ConsensusMessage.ForSyncRequest(7, 4), "greedy");
+        Assert.Equal([1UL], sent.Where(s => s.Peer.Equals("greedy")).Select(s => s.Height)); // not yet refilled
+        sim.Time.Advance(TimeSpan.FromSeconds(0.3));
+        engine.Receive(ConsensusMessage.ForSyncRequest(7, 4), "greedy");
+        Assert.Equal([1UL, 7UL], sent.Where(s => s.Peer.Equals("greedy")).Select(s => s.Height));
+    }
+
+    [Fact]
     public void A_partitioned_minority_never_finalizes_and_catches_up_after_healing()
     {
         using var sim = new Simulation(4, seed: 3);

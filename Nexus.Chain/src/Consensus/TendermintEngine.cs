@@ -34,6 +34,9 @@ public sealed class TendermintEngine : IConsensusEngine
     // When each (peer, first height) sync answer went out: a repeated request is answered at most every
     // RebroadcastInterval / 4 (entries older than RebroadcastInterval are pruned at each new height).
     private readonly Dictionary<(object? Peer, ulong Height), long> _syncServedAt = new();
+    // Per-peer byte budget for sync answers (token bucket, SyncServeBytesPerSecond); pruned with _syncServedAt.
+    private readonly Dictionary<object, (double Tokens, long At)> _syncBudget = new();
+    private static readonly object NoPeer = new();
     private ITimer? _rebroadcast;
     private bool _disposed;
 
@@ -576,6 +579,14 @@ public sealed class TendermintEngine : IConsensusEngine
             foreach (var old in _syncServedAt.Where(e => _time.GetElapsedTime(e.Value, now) >= _options.RebroadcastInterval).Select(e => e.Key).ToArray()) _syncServedAt.Remove(old);
         }
 
+        if (_syncBudget.Count > 0)
+        {
+            // An entry idle this long has refilled to the burst: dropping it changes nothing.
+            long now = _time.GetTimestamp();
+            double burst = 2.0 * _options.MaxSyncResponseBytes;
+            foreach (var old in _syncBudget.Where(e => e.Value.Tokens + (_time.GetElapsedTime(e.Value.At, now).TotalSeconds * _options.SyncServeBytesPerSecond) >= burst).Select(e => e.Key).ToArray()) _syncBudget.Remove(old);
+        }
+
         Schedule(delay, _height, 0, Step.NewHeight);
     }
 
@@ -752,6 +763,20 @@ public sealed class TendermintEngine : IConsensusEngine
             return;
         }
 
+        double burst = 2.0 * _options.MaxSyncResponseBytes;
+        var budgetKey = peer ?? NoPeer;
+        double tokens = burst;
+        if (_syncBudget.TryGetValue(budgetKey, out var budget))
+        {
+            tokens = Math.Min(burst, budget.Tokens + (_time.GetElapsedTime(budget.At, now).TotalSeconds * _options.SyncServeBytesPerSecond));
+        }
+
+        if (tokens <= 0)
+        {
+            _syncBudget[budgetKey] = (tokens, now);
+            return; // over budget: the requester asks again later
+        }
+
         _syncServedAt[(peer, first)] = now;
         ulong end = Math.Min(_height, first + Math.Min(count, (ulong)Math.Max(1, _options.SyncBatchBlocks)));
         long bytes = 0;
@@ -766,6 +791,8 @@ public sealed class TendermintEngine : IConsensusEngine
             _host.Send(peer, message);
             bytes += message.Encoded.Length;
         }
+
+        _syncBudget[budgetKey] = (tokens - bytes, now);
     }
 
     private void Schedule(TimeSpan delay, ulong height, int round, Step step)

@@ -45,4 +45,12 @@ public sealed class TendermintOptions
     /// that reaches it; at least one block is sent); default 8 MiB.
     /// </summary>
     public int MaxSyncResponseBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Sync answers to one peer are paced by a byte budget refilled at this rate (bytes per second; it holds
+    /// at most 2 × <see cref="MaxSyncResponseBytes"/>, and an answer may overdraw it by its last block), so a
+    /// peer cannot turn a stream of small requests into unbounded upload. A request arriving while the budget
+    /// is overdrawn is not answered (the requester asks again after a rebroadcast interval); default 32 MiB/s.
+    /// </summary>
+    public long SyncServeBytesPerSecond { get; set; } = 32L * 1024 * 1024;
 }
