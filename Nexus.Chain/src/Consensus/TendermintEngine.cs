@@ -38,6 +38,8 @@ public sealed class TendermintEngine : IConsensusEngine
     private readonly Dictionary<object, (double Tokens, long At)> _syncBudget = new();
     private static readonly object NoPeer = new();
     private ITimer? _rebroadcast;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(ulong Height, int Round, Step Step)> _pendingTimeouts = new();
+    private int _rebroadcastDue;
     private bool _disposed;
 
     // Per-height state (reset by NewHeight).
@@ -98,28 +100,12 @@ public sealed class TendermintEngine : IConsensusEngine
     public event Action<Block, Commit>? Committed;
 
     /// <inheritdoc/>
-    public ulong Height
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _height;
-            }
-        }
-    }
+    /// <remarks>Read without the engine lock (never waits for a height being executed).</remarks>
+    public ulong Height => Volatile.Read(ref _height);
 
     /// <inheritdoc/>
-    public int Round
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _round;
-            }
-        }
-    }
+    /// <remarks>Read without the engine lock.</remarks>
+    public int Round => Volatile.Read(ref _round);
 
     /// <inheritdoc/>
     public void Start()
@@ -127,8 +113,10 @@ public sealed class TendermintEngine : IConsensusEngine
         lock (_gate)
         {
             NewHeight(TimeSpan.Zero);
-            _rebroadcast = _time.CreateTimer(_ => Rebroadcast(), null, _options.RebroadcastInterval, _options.RebroadcastInterval);
+            _rebroadcast = _time.CreateTimer(_ => OnRebroadcastTimer(), null, _options.RebroadcastInterval, _options.RebroadcastInterval);
         }
+
+        RunPending();
     }
 
     /// <inheritdoc/>
@@ -149,6 +137,61 @@ public sealed class TendermintEngine : IConsensusEngine
                 MessageRejected?.Invoke(peer, error);
             }
 
+            ApplyBufferedDecided();
+            RunPendingLocked();
+        }
+
+        RunPending();
+    }
+
+    // Timer callbacks run on thread-pool threads and never wait for the engine lock: a pool thread blocked
+    // behind a consensus thread that is itself waiting on the pool (parallel signature checks of a block) is a
+    // deadlock, and a periodic timer adds a blocked thread every period. They queue their work and run it only
+    // if the lock is free; whoever holds the lock runs queued work before releasing it and checks again after.
+    private void OnTimer(ulong height, int round, Step step)
+    {
+        _pendingTimeouts.Enqueue((height, round, step));
+        RunPending();
+    }
+
+    private void OnRebroadcastTimer()
+    {
+        Volatile.Write(ref _rebroadcastDue, 1);
+        RunPending();
+    }
+
+    private void RunPending()
+    {
+        while ((!_pendingTimeouts.IsEmpty || Volatile.Read(ref _rebroadcastDue) != 0) && Monitor.TryEnter(_gate))
+        {
+            try
+            {
+                RunPendingLocked();
+            }
+            finally
+            {
+                Monitor.Exit(_gate);
+            }
+        }
+    }
+
+    private void RunPendingLocked()
+    {
+        if (_disposed)
+        {
+            _pendingTimeouts.Clear();
+            return;
+        }
+
+        while (_pendingTimeouts.TryDequeue(out var timeout))
+        {
+            OnTimeout(timeout.Height, timeout.Round, timeout.Step);
+            ApplyBufferedDecided();
+        }
+
+        if (Interlocked.Exchange(ref _rebroadcastDue, 0) != 0)
+        {
+            Rebroadcast();
             ApplyBufferedDecided();
         }
     }
@@ -477,45 +520,43 @@ public sealed class TendermintEngine : IConsensusEngine
         return false;
     }
 
+    // Under the engine lock (RunPendingLocked).
     private void OnTimeout(ulong height, int round, Step step)
     {
-        lock (_gate)
+        if (_disposed || height != _height)
         {
-            if (_disposed || height != _height)
-            {
-                return;
-            }
-
-            if (step == Step.NewHeight && _step == Step.NewHeight)
-            {
-                StartRound(0);
-                ReplayFuture();
-                return;
-            }
-
-            if (round != _round)
-            {
-                return;
-            }
-
-            if (step == Step.Propose && _step == Step.Propose)
-            {
-                CastVote(VoteType.Prevote, null);
-                _step = Step.Prevote;
-            }
-            else if (step == Step.Prevote && _step == Step.Prevote)
-            {
-                CastVote(VoteType.Precommit, null);
-                _step = Step.Precommit;
-            }
-            else if (step == Step.Precommit)
-            {
-                StartRound(round + 1);
-                return;
-            }
-
-            Process();
+            return;
         }
+
+        if (step == Step.NewHeight && _step == Step.NewHeight)
+        {
+            StartRound(0);
+            ReplayFuture();
+            return;
+        }
+
+        if (round != _round)
+        {
+            return;
+        }
+
+        if (step == Step.Propose && _step == Step.Propose)
+        {
+            CastVote(VoteType.Prevote, null);
+            _step = Step.Prevote;
+        }
+        else if (step == Step.Prevote && _step == Step.Prevote)
+        {
+            CastVote(VoteType.Precommit, null);
+            _step = Step.Precommit;
+        }
+        else if (step == Step.Precommit)
+        {
+            StartRound(round + 1);
+            return;
+        }
+
+        Process();
     }
 
     private void CastVote(VoteType type, Hash256? blockHash)
@@ -629,27 +670,25 @@ public sealed class TendermintEngine : IConsensusEngine
         return result;
     }
 
+    // Under the engine lock (RunPendingLocked).
     private void Rebroadcast()
     {
-        lock (_gate)
+        if (_disposed)
         {
-            if (_disposed)
-            {
-                return;
-            }
+            return;
+        }
 
-            foreach (var m in _own)
+        foreach (var m in _own)
+        {
+            if (m.Kind == ConsensusMessageKind.Proposal ? m.Proposal!.Round == _round : m.Vote!.Round >= _round - 1)
             {
-                if (m.Kind == ConsensusMessageKind.Proposal ? m.Proposal!.Round == _round : m.Vote!.Round >= _round - 1)
-                {
-                    _host.Broadcast(m);
-                }
+                _host.Broadcast(m);
             }
+        }
 
-            if (_maxSeenHeight > _height)
-            {
-                RequestSync();
-            }
+        if (_maxSeenHeight > _height)
+        {
+            RequestSync();
         }
     }
 
@@ -798,7 +837,7 @@ public sealed class TendermintEngine : IConsensusEngine
     private void Schedule(TimeSpan delay, ulong height, int round, Step step)
     {
         ITimer? timer = null;
-        timer = _time.CreateTimer(_ => OnTimeout(height, round, step), null, delay, Timeout_Infinite);
+        timer = _time.CreateTimer(_ => OnTimer(height, round, step), null, delay, Timeout_Infinite);
         _timers.Add(timer);
     }
 
