@@ -33,7 +33,7 @@ public sealed class TendermintEngine : IConsensusEngine
     private readonly List<ConsensusMessage> _future = new();
     // When each (peer, first height) sync answer went out: a repeated request is answered at most every
     // RebroadcastInterval / 4 (entries older than RebroadcastInterval are pruned at each new height).
-    private readonly Dictionary<(object? Peer, ulong Height), long> _syncServedAt = new();
+    private readonly Dictionary<(object? Peer, ulong Height, uint Count), long> _syncServedAt = new();
     // Per-peer byte budget for sync answers (token bucket, SyncServeBytesPerSecond); pruned with _syncServedAt.
     private readonly Dictionary<object, (double Tokens, long At)> _syncBudget = new();
     private static readonly object NoPeer = new();
@@ -63,6 +63,7 @@ public sealed class TendermintEngine : IConsensusEngine
     private object? _syncPeer;          // a peer that showed a later height: where sync requests go
     private ulong _syncRequestedEnd;    // the last request asked for heights below this
     private ulong _syncRequestedAtHeight; // _height when the last request went out
+    private long _syncProgressAt = long.MinValue; // when a finalized block last arrived (applied or buffered)
     // Finalized blocks that arrived ahead of this height (answers reordered on the way, or from several peers
     // after a broadcast request), applied in order as the height reaches them; bounded by SyncBufferLimit
     // blocks and 2 × MaxSyncResponseBytes.
@@ -224,13 +225,27 @@ public sealed class TendermintEngine : IConsensusEngine
             if (h > _height)
             {
                 // Ahead of a gap (a batch's answers reordered on the way, or several peers answering): kept for
-                // when this node gets there; it also shows the sender has decided h.
-                NoteAhead(h + 1, peer);
-                BufferDecided(m, peer);
+                // when this node gets there if its commit checks out; it then also shows the sender has decided h.
+                if (BufferDecided(m, peer))
+                {
+                    NoteAhead(h + 1, peer);
+                }
+
                 return null;
             }
 
-            return h == _height ? HandleDecided(m.Block!, m.Commit!) : null;
+            if (h < _height)
+            {
+                return null;
+            }
+
+            string? decidedError = HandleDecided(m.Block!, m.Commit!);
+            if (decidedError is null)
+            {
+                _syncProgressAt = _time.GetTimestamp();
+            }
+
+            return decidedError;
         }
 
         if (h < _height)
@@ -614,6 +629,14 @@ public sealed class TendermintEngine : IConsensusEngine
             }
         }
 
+        PruneSyncState();
+        Schedule(delay, _height, 0, Step.NewHeight);
+    }
+
+    // Drops sync bookkeeping that no longer matters (at each height and each rebroadcast tick, so it stays small
+    // while the chain is halted too).
+    private void PruneSyncState()
+    {
         if (_syncServedAt.Count > 0)
         {
             long now = _time.GetTimestamp();
@@ -627,8 +650,6 @@ public sealed class TendermintEngine : IConsensusEngine
             double burst = 2.0 * _options.MaxSyncResponseBytes;
             foreach (var old in _syncBudget.Where(e => e.Value.Tokens + (_time.GetElapsedTime(e.Value.At, now).TotalSeconds * _options.SyncServeBytesPerSecond) >= burst).Select(e => e.Key).ToArray()) _syncBudget.Remove(old);
         }
-
-        Schedule(delay, _height, 0, Step.NewHeight);
     }
 
     private void ReplayFuture()
@@ -692,24 +713,35 @@ public sealed class TendermintEngine : IConsensusEngine
         }
     }
 
-    private void BufferDecided(ConsensusMessage m, object? peer)
+    // Keeps a finalized block for a later height whose commit is valid under the current validator set (a block
+    // beyond a validator-set change fails here and is fetched in order later). Unverified junk could otherwise take
+    // the slot of the real block and raise the height this node believes it must reach. False if not verified.
+    private bool BufferDecided(ConsensusMessage m, object? peer)
     {
         ulong h = m.Height;
-        long bytes = m.Block!.Encode().Length + m.Commit!.Encoded.Length;
-        ulong limit = (ulong)SyncBufferLimit;
-        if (h - _height > limit || _syncBuffer.Count >= (int)limit || _syncBuffer.ContainsKey(h)
-            || _syncBufferBytes + bytes > 2L * _options.MaxSyncResponseBytes)
+        var commit = m.Commit!;
+        if (commit.Height != h || commit.BlockHash != m.Block!.Hash || !commit.Verify(_chainId, _validators, out _))
         {
-            return; // asked for again once this node gets there
+            return false;
         }
 
-        _syncBuffer[h] = (m, peer, bytes);
-        _syncBufferBytes += bytes;
+        long bytes = m.Block.Encode().Length + commit.Encoded.Length;
+        ulong limit = (ulong)SyncBufferLimit;
+        if (h - _height <= limit && _syncBuffer.Count < (int)limit && !_syncBuffer.ContainsKey(h)
+            && _syncBufferBytes + bytes <= 2L * _options.MaxSyncResponseBytes)
+        {
+            _syncBuffer[h] = (m, peer, bytes);
+            _syncBufferBytes += bytes;
+            _syncProgressAt = _time.GetTimestamp();
+        }
+
+        return true; // not kept when the buffer is full: asked for again once this node gets there
     }
 
     private int SyncBufferLimit => 2 * Math.Max(1, _options.SyncBatchBlocks);
 
-    // Applies buffered finalized blocks while the next one is there (each commit advances the height).
+    // Applies buffered finalized blocks while the next one is there (each commit advances the height). A block that
+    // fails is dropped and its height asked for again at once.
     private void ApplyBufferedDecided()
     {
         while (!_disposed && _syncBuffer.Remove(_height, out var next))
@@ -719,8 +751,12 @@ public sealed class TendermintEngine : IConsensusEngine
             {
                 Log.Dropped(_logger, next.Message.Kind, next.Peer, error);
                 MessageRejected?.Invoke(next.Peer, error);
+                _lastSyncRequest = long.MinValue;
+                RequestSync();
                 break;
             }
+
+            _syncProgressAt = _time.GetTimestamp();
         }
     }
 
@@ -735,13 +771,25 @@ public sealed class TendermintEngine : IConsensusEngine
         }
     }
 
-    private bool SyncInFlight(long now) =>
-        _lastSyncRequest != long.MinValue && _time.GetElapsedTime(_lastSyncRequest, now) < _options.RebroadcastInterval;
+    // A request is outstanding while its answers keep coming: sent less than 0.9 RebroadcastInterval ago (so the
+    // rebroadcast tick after it always finds it expired) and the last request or arriving block was less than
+    // RebroadcastInterval / 4 ago. An answer that stopped short (byte cap, a peer with fewer blocks, a lost
+    // message) thus ends it early and the gap is asked for again.
+    private bool SyncInFlight(long now)
+    {
+        if (_lastSyncRequest == long.MinValue || _time.GetElapsedTime(_lastSyncRequest, now) >= _options.RebroadcastInterval * 0.9)
+        {
+            return false;
+        }
+
+        long last = Math.Max(_lastSyncRequest, _syncProgressAt);
+        return _time.GetElapsedTime(last, now) < _options.RebroadcastInterval / 4;
+    }
 
     // Asks for the finalized blocks between this height and the highest height seen, SyncBatchBlocks at a time,
     // from one peer that is ahead. Answers arrive in order; the next batch is asked for once half of the
     // outstanding one has been applied, so the connection stays busy while this node executes. A request that
-    // brought nothing for a whole RebroadcastInterval is repeated to every peer.
+    // brought nothing is repeated to every peer, and another peer that is ahead is picked for the next one.
     private void RequestSync()
     {
         long now = _time.GetTimestamp();
@@ -755,12 +803,12 @@ public sealed class TendermintEngine : IConsensusEngine
                 return; // enough still on its way
             }
 
-            if (_syncRequestedEnd <= _height && _time.GetElapsedTime(_lastSyncRequest, now) < _options.RebroadcastInterval / 4)
-            {
-                return; // everything asked for is applied (the peer had no more): do not re-ask at once
-            }
-
             start = Math.Max(_height, _syncRequestedEnd);
+        }
+
+        while (_syncBuffer.ContainsKey(start))
+        {
+            start++; // already here, waiting for the heights before it
         }
 
         if (_maxSeenHeight <= start)
@@ -774,6 +822,7 @@ public sealed class TendermintEngine : IConsensusEngine
         if (_syncPeer is null || stalled)
         {
             _host.Broadcast(request);
+            _syncPeer = null; // the next peer seen ahead is asked next time
         }
         else
         {
@@ -787,7 +836,7 @@ public sealed class TendermintEngine : IConsensusEngine
 
     // Answers a sync request (or a lagging peer's message, count 1) with the finalized blocks from
     // `first` on, to that peer only: at most SyncBatchBlocks blocks and MaxSyncResponseBytes (at least one
-    // block), stopping at the first height not stored. The same (peer, first height) is answered at most
+    // block), stopping at the first height not stored. The same (peer, first height, count) is answered at most
     // every RebroadcastInterval / 4.
     private void ServeSync(ulong first, uint count, object? peer)
     {
@@ -797,7 +846,7 @@ public sealed class TendermintEngine : IConsensusEngine
         }
 
         long now = _time.GetTimestamp();
-        if (_syncServedAt.TryGetValue((peer, first), out long at) && _time.GetElapsedTime(at, now) < _options.RebroadcastInterval / 4)
+        if (_syncServedAt.TryGetValue((peer, first, count), out long at) && _time.GetElapsedTime(at, now) < _options.RebroadcastInterval / 4)
         {
             return;
         }
@@ -816,7 +865,7 @@ public sealed class TendermintEngine : IConsensusEngine
             return; // over budget: the requester asks again later
         }
 
-        _syncServedAt[(peer, first)] = now;
+        _syncServedAt[(peer, first, count)] = now;
         ulong end = Math.Min(_height, first + Math.Min(count, (ulong)Math.Max(1, _options.SyncBatchBlocks)));
         long bytes = 0;
         for (ulong h = first; h < end && bytes < _options.MaxSyncResponseBytes; h++)
