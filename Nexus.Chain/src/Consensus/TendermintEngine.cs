@@ -720,6 +720,11 @@ public sealed class TendermintEngine : IConsensusEngine
     {
         ulong h = m.Height;
         var commit = m.Commit!;
+        if (_validators is null)
+        {
+            return false; // not started yet
+        }
+
         if (commit.Height != h || commit.BlockHash != m.Block!.Hash || !commit.Verify(_chainId, _validators, out _))
         {
             return false;
