@@ -38,6 +38,8 @@ public sealed class EconomicsNode : IDisposable
     private readonly List<(Hash128 Peer, byte[] Message)> _outbox = [];
     private readonly List<byte[]> _gossipOutbox = [];
     private readonly Lock _gate = new();
+    private readonly Queue<ChannelChangedEventArgs> _channelEvents = new(); // guarded by _gate
+    private bool _raisingChannelEvents; // guarded by _gate
 
     /// <summary>Creates a node and restores every channel and settlement from its stores.</summary>
     /// <param name="signingKey">The node's Ed25519 identity key (signs states and settlements, proves lottery wins); not disposed by the node.</param>
@@ -114,6 +116,24 @@ public sealed class EconomicsNode : IDisposable
 
     /// <summary>Raised after a settlement starts or stops counting in this node's ledger.</summary>
     public event EventHandler<LedgerEventArgs>? LedgerChanged;
+
+    /// <summary>
+    /// Raised when one of this node's payment channels changes (<see cref="ChannelChangeKind"/>: opening,
+    /// opened, updated by a dual-signed state, settled, closing, closed), after the change is stored
+    /// (<see cref="IChannelStore"/>) and visible through <see cref="TryGetChannel"/>. Raised after the
+    /// node's lock is released, never under it, so a handler may call the node (<see cref="PayAsync"/>,
+    /// <see cref="Channels"/>): on the thread of the call that made the change (<see cref="ReceiveAsync"/>
+    /// on the transport's receive thread, <see cref="OpenChannelAsync"/>, <see cref="AbandonAsync"/>,
+    /// <see cref="TickAsync"/>), before that call sends the replies the change causes; when another thread
+    /// is already raising this node's channel events, on that thread right after. One at a time, in the
+    /// order the changes happened; a handler that throws is logged at warning level and skipped (the
+    /// other handlers and the channel protocol go on). Not raised for channels restored from the store
+    /// at construction.
+    /// </summary>
+    public event EventHandler<ChannelChangedEventArgs>? ChannelChanged;
+
+    /// <summary>Whether this thread holds the node's lock (tests check that events are raised outside it).</summary>
+    internal bool IsLockHeld => _gate.IsHeldByCurrentThread;
 
     /// <summary>A snapshot of this node's channels.</summary>
     public IReadOnlyList<PaymentChannel> Channels
@@ -219,9 +239,11 @@ public sealed class EconomicsNode : IDisposable
             Persist(channel);
             _channels[id] = channel;
             _byPeer[peer] = id;
+            QueueChannelChange(channel, ChannelChangeKind.Opening);
             Send(peer, ChannelMessage.OpenRequest(nonceHash, terms, state));
         }
 
+        RaiseChannelEvents();
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         return channel;
     }
@@ -402,6 +424,7 @@ public sealed class EconomicsNode : IDisposable
             Send(c.Peer, ChannelMessage.Dispute(c.Terms, c.Latest));
         }
 
+        RaiseChannelEvents();
         return FlushAsync(cancellationToken);
     }
 
@@ -437,10 +460,12 @@ public sealed class EconomicsNode : IDisposable
                     c.Queue.Clear();
                     Persist(c);
                     EconomicsLog.ChannelStatusChanged(_logger, c.Id, c.Peer, c.Status);
+                    QueueChannelChange(c, ChannelChangeKind.Closed);
                 }
             }
         }
 
+        RaiseChannelEvents();
         return FlushAsync(cancellationToken);
     }
 
@@ -522,6 +547,7 @@ public sealed class EconomicsNode : IDisposable
             }
         }
 
+        RaiseChannelEvents();
         return FlushAsync(cancellationToken);
     }
 
@@ -683,6 +709,7 @@ public sealed class EconomicsNode : IDisposable
         _channels[channel.Id] = channel;
         _byPeer[from] = channel.Id;
         EconomicsLog.ChannelStatusChanged(_logger, channel.Id, from, channel.Status);
+        QueueChannelChange(channel, ChannelChangeKind.Opened);
         Send(from, ChannelMessage.OpenAccept(m.Terms, state));
     }
 
@@ -706,6 +733,7 @@ public sealed class EconomicsNode : IDisposable
         c.LastUpdate = Now;
         Persist(c);
         EconomicsLog.ChannelStatusChanged(_logger, c.Id, from, c.Status);
+        QueueChannelChange(c, ChannelChangeKind.Opened);
         ProposeNext(c);
     }
 
@@ -825,6 +853,7 @@ public sealed class EconomicsNode : IDisposable
         c.UpdateCount++;
         Persist(c); // write-ahead: the dual-signed state is stored before our signature leaves
         _metrics.ChannelUpdates.Add(1);
+        QueueChannelChange(c, ChannelChangeKind.Updated);
         Send(from, ChannelMessage.UpdateAccept(m.Terms, c.Latest));
         ProposeNext(c);
     }
@@ -859,6 +888,7 @@ public sealed class EconomicsNode : IDisposable
         c.UpdateCount++;
         Persist(c);
         _metrics.ChannelUpdates.Add(1);
+        QueueChannelChange(c, ChannelChangeKind.Updated);
         ProposeNext(c);
     }
 
@@ -910,6 +940,7 @@ public sealed class EconomicsNode : IDisposable
         record = record.Sign(c.LocalSide, _key);
         c.LastSettlement = record;
         Persist(c); // write-ahead
+        QueueChannelChange(c, ChannelChangeKind.Settled);
         Validator.Submit(record);
         Send(from, ChannelMessage.SettleAccept(record));
     }
@@ -934,6 +965,7 @@ public sealed class EconomicsNode : IDisposable
 
         c.LastSettlement = record;
         Persist(c);
+        QueueChannelChange(c, ChannelChangeKind.Settled);
         Validator.Submit(record);
     }
 
@@ -964,6 +996,7 @@ public sealed class EconomicsNode : IDisposable
             ApplyTerms(c, m.Terms);
             c.HighestSigned = Math.Max(c.HighestSigned, state.Sequence);
             Persist(c);
+            QueueChannelChange(c, ChannelChangeKind.Updated);
         }
         else if (state.Sequence < c.Latest.Sequence)
         {
@@ -980,6 +1013,7 @@ public sealed class EconomicsNode : IDisposable
         _byPeer.Remove(c.Peer);
         Persist(c);
         EconomicsLog.ChannelStatusChanged(_logger, c.Id, c.Peer, c.Status);
+        QueueChannelChange(c, ChannelChangeKind.Closing);
     }
 
     private static void ApplyTerms(PaymentChannel c, in ChannelTerms terms)
@@ -1004,6 +1038,63 @@ public sealed class EconomicsNode : IDisposable
     }
 
     private void Persist(PaymentChannel c) => _channelStore.Save(c.ToSnapshot());
+
+    // Under _gate, right after the change is stored: queued, raised by RaiseChannelEvents once the lock is released.
+    private void QueueChannelChange(PaymentChannel c, ChannelChangeKind change)
+    {
+        if (ChannelChanged is not null)
+        {
+            _channelEvents.Enqueue(new ChannelChangedEventArgs(change, c.Peer, c.Status, c.LocalSide, c.Latest, c.LastSettlement));
+        }
+    }
+
+    // After the lock is released: raises the queued channel events in order, one thread at a time (a
+    // thread finding another one raising leaves its events to it; a change made by a handler is raised
+    // after that handler returns).
+    private void RaiseChannelEvents()
+    {
+        lock (_gate)
+        {
+            if (_raisingChannelEvents || _channelEvents.Count == 0)
+            {
+                return;
+            }
+
+            _raisingChannelEvents = true;
+        }
+
+        while (true)
+        {
+            ChannelChangedEventArgs? e;
+            lock (_gate)
+            {
+                if (!_channelEvents.TryDequeue(out e))
+                {
+                    _raisingChannelEvents = false;
+                    return;
+                }
+            }
+
+            if (ChannelChanged is not { } handlers)
+            {
+                continue;
+            }
+
+            foreach (var handler in handlers.GetInvocationList())
+            {
+                try
+                {
+                    ((EventHandler<ChannelChangedEventArgs>)handler)(this, e);
+                }
+#pragma warning disable CA1031 // A subscriber's exception must never break the channel protocol.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    EconomicsLog.HandlerFailed(_logger, nameof(ChannelChanged), exception);
+                }
+            }
+        }
+    }
 
     private void Send(Hash128 peer, in ChannelMessage message)
     {
