@@ -17,7 +17,4 @@ internal static partial class EconomicsLog
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Rejected a settlement gossip item from {Peer}: {Reason}")]
     public static partial void GossipItemRejected(ILogger logger, Hash128 peer, string reason);
-
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "A handler of {Event} threw; the other handlers were still called")]
-    public static partial void HandlerFailed(ILogger logger, string @event, Exception exception);
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nexus.Crypto;
+using Nexus.Mesh;
 
 namespace Nexus.Economics;
 
@@ -38,8 +39,7 @@ public sealed class EconomicsNode : IDisposable
     private readonly List<(Hash128 Peer, byte[] Message)> _outbox = [];
     private readonly List<byte[]> _gossipOutbox = [];
     private readonly Lock _gate = new();
-    private readonly Queue<ChannelChangedEventArgs> _channelEvents = new(); // guarded by _gate
-    private bool _raisingChannelEvents; // guarded by _gate
+    private readonly SerialEventQueue _events;
 
     /// <summary>Creates a node and restores every channel and settlement from its stores.</summary>
     /// <param name="signingKey">The node's Ed25519 identity key (signs states and settlements, proves lottery wins); not disposed by the node.</param>
@@ -70,6 +70,7 @@ public sealed class EconomicsNode : IDisposable
         _channelStore = channelStore ?? new InMemoryChannelStore();
         _time = timeProvider ?? TimeProvider.System;
         _logger = loggerFactory?.CreateLogger<EconomicsNode>() ?? (ILogger)NullLogger.Instance;
+        _events = new SerialEventQueue(_logger);
         _metrics = meterFactory is null ? EconomicsMetrics.Shared : new EconomicsMetrics(meterFactory);
         Keys = keys ?? new ChannelKeyCache();
         Keys.Learn(localHash, signingKey.PublicKey);
@@ -1042,59 +1043,14 @@ public sealed class EconomicsNode : IDisposable
     // Under _gate, right after the change is stored: queued, raised by RaiseChannelEvents once the lock is released.
     private void QueueChannelChange(PaymentChannel c, ChannelChangeKind change)
     {
-        if (ChannelChanged is not null)
+        if (ChannelChanged is { } handlers)
         {
-            _channelEvents.Enqueue(new ChannelChangedEventArgs(change, c.Peer, c.Status, c.LocalSide, c.Latest, c.LastSettlement));
+            _events.Enqueue(nameof(ChannelChanged), handlers, this, new ChannelChangedEventArgs(change, c.Peer, c.Status, c.LocalSide, c.Latest, c.LastSettlement));
         }
     }
 
-    // After the lock is released: raises the queued channel events in order, one thread at a time (a
-    // thread finding another one raising leaves its events to it; a change made by a handler is raised
-    // after that handler returns).
-    private void RaiseChannelEvents()
-    {
-        lock (_gate)
-        {
-            if (_raisingChannelEvents || _channelEvents.Count == 0)
-            {
-                return;
-            }
-
-            _raisingChannelEvents = true;
-        }
-
-        while (true)
-        {
-            ChannelChangedEventArgs? e;
-            lock (_gate)
-            {
-                if (!_channelEvents.TryDequeue(out e))
-                {
-                    _raisingChannelEvents = false;
-                    return;
-                }
-            }
-
-            if (ChannelChanged is not { } handlers)
-            {
-                continue;
-            }
-
-            foreach (var handler in handlers.GetInvocationList())
-            {
-                try
-                {
-                    ((EventHandler<ChannelChangedEventArgs>)handler)(this, e);
-                }
-#pragma warning disable CA1031 // A subscriber's exception must never break the channel protocol.
-                catch (Exception exception)
-#pragma warning restore CA1031
-                {
-                    EconomicsLog.HandlerFailed(_logger, nameof(ChannelChanged), exception);
-                }
-            }
-        }
-    }
+    // After the lock is released (never under it): raises the queued channel events in order, one thread at a time.
+    private void RaiseChannelEvents() => _events.RaisePending();
 
     private void Send(Hash128 peer, in ChannelMessage message)
     {
