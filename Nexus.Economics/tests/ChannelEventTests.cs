@@ -75,20 +75,29 @@ public sealed class ChannelEventTests
     }
 
     [Fact]
-    public async Task A_higher_state_in_a_dispute_is_reported_as_an_update_of_the_closing_channel()
+    public async Task A_dispute_reports_closing_and_a_newer_dual_signed_state_as_an_update()
     {
         using var sim = new Simulation(2, seedBase: 950);
         var channel = await sim.Open(0, 1, 10_000, 0, Hundred);
         await sim[0].PayAsync(channel.Id, 100);
         await sim.Pump();
-        var old = channel.Latest;
-        await sim[0].PayAsync(channel.Id, 900);
-        await sim.Pump();
-        var atPayer = Record(sim[0]);
+        var atRelay = Record(sim[1]);
 
-        await sim[1].ReceiveAsync(sim.Hashes[0], ChannelMessage.Dispute(Hundred, old).ToArray());
-        await sim.Pump(); // node 1 counters with sequence 2, which node 0 already holds: closing only
-        Assert.Equal([(ChannelChangeKind.Closing, 2UL)], atPayer.Select(s => (s.Args.Change, s.Args.Sequence)));
+        // Node 0 submits a dual-signed state newer than node 1 holds (as if node 1's own accept had
+        // been lost before it was stored): node 1 starts closing, then takes the newer state.
+        var keyOf = (ChannelParty side) => sim.Keys[side == channel.LocalSide ? 0 : 1];
+        var newer = channel.Latest.Transfer(channel.LocalSide, 50, channel.Latest.Sequence + 1)
+            .Sign(ChannelParty.A, keyOf(ChannelParty.A), Hundred).Sign(ChannelParty.B, keyOf(ChannelParty.B), Hundred);
+        await sim[1].ReceiveAsync(sim.Hashes[0], ChannelMessage.Dispute(Hundred, newer).ToArray());
+
+        Assert.Equal([(ChannelChangeKind.Closing, 1UL, 100UL), (ChannelChangeKind.Updated, 2UL, 150UL)],
+            atRelay.Select(s => (s.Args.Change, s.Args.Sequence, s.Args.LocalBalance)));
+        Assert.All(atRelay, s => Assert.Equal(ChannelStatus.Closing, s.Args.Status));
+
+        // A dispute with the state a node already holds: closing only.
+        var atPayer = Record(sim[0]);
+        await sim[0].ReceiveAsync(sim.Hashes[1], ChannelMessage.Dispute(Hundred, channel.Latest).ToArray());
+        Assert.Equal([(ChannelChangeKind.Closing, 1UL)], atPayer.Select(s => (s.Args.Change, s.Args.Sequence)));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Nexus.Mesh;
 /// thread raises at a time: a thread that finds another one raising leaves its events to it, so
 /// handlers never run concurrently, and a handler whose call causes another change does not recurse
 /// (the new event is raised after it returns). Each subscriber is called on its own: one that throws
-/// is logged and counted, and the other subscribers and later events are still served.
+/// is logged, and the other subscribers and later events are still served.
 /// </summary>
 internal sealed partial class SerialEventQueue(ILogger logger)
 {
@@ -17,10 +17,6 @@ internal sealed partial class SerialEventQueue(ILogger logger)
     private readonly Queue<Action> _queue = new();
     private int _queued; // written under _lock, read without it to keep RaisePending free when idle
     private bool _raising;
-    private long _handlerFailures;
-
-    /// <summary>Handlers that threw (each was logged).</summary>
-    public long HandlerFailures => Interlocked.Read(ref _handlerFailures);
 
     /// <summary>Queues one event for the subscribers it has now (call it under the owner's lock, right after the change).</summary>
     /// <typeparam name="TArgs">The event data type.</typeparam>
@@ -47,7 +43,6 @@ internal sealed partial class SerialEventQueue(ILogger logger)
                 catch (Exception e)
 #pragma warning restore CA1031
                 {
-                    Interlocked.Increment(ref _handlerFailures);
                     LogHandlerFailed(logger, eventName, e);
                 }
             }
