@@ -185,11 +185,7 @@ public sealed class ChangeEventTests
     public void Gossip_neighbours_added_down_evicted_and_back_raise_NeighbourChanged_outside_the_lock()
     {
         using var mesh = new GossipMesh();
-        var a = mesh.Add("A", 1, 1);
-        var b = mesh.Add("B", 1, 2);
-        var c = mesh.Add("C", 1, 3);
-        var (ab, _) = mesh.Link(a, b);
-        mesh.Link(b, c);
+        var (a, b, c, ab, _) = mesh.Line();
         var events = new List<(GossipNeighbourChangedEventArgs Args, bool UnderLock, int ListedNeighbours)>();
         a.Gossip.NeighbourChanged += (sender, e) =>
         {
