@@ -10,7 +10,7 @@ internal sealed class Simulation : IDisposable
     private readonly Random _rng;
     private readonly List<ITimer> _inFlight = new();
 
-    public Simulation(int validators, int seed, double dropRate = 0, int minDelayMs = 1, int maxDelayMs = 20)
+    public Simulation(int validators, int seed, double dropRate = 0, int minDelayMs = 1, int maxDelayMs = 20, TendermintOptions? options = null)
     {
         _rng = new Random(seed);
         DropRate = dropRate;
@@ -23,8 +23,9 @@ internal sealed class Simulation : IDisposable
             int index = i;
             var app = new ChainApplication(Genesis);
             var key = TestChain.Key(i);
-            var engine = new TendermintEngine(app, key, new TendermintOptions(), Time);
+            var engine = new TendermintEngine(app, key, options ?? new TendermintOptions(), Time);
             app.Broadcaster = m => Send(index, m);
+            app.Sender = (peer, m) => Send(index, m, (int)peer);
             engine.MessageRejected += (_, reason) => Rejections.Add((index, reason));
             Nodes.Add((app, engine));
             Decided.Add(new Dictionary<ulong, Hash256>());
@@ -41,6 +42,12 @@ internal sealed class Simulation : IDisposable
     public List<Dictionary<ulong, Hash256>> Decided { get; } = new();
 
     public List<(int Node, string Reason)> Rejections { get; } = new();
+
+    /// <summary>Called before each delivery: sender, receiver, message.</summary>
+    public Action<int, int, ConsensusMessage>? Delivering { get; set; }
+
+    /// <summary>Messages delivered, by receiving node and kind.</summary>
+    public Dictionary<(int To, ConsensusMessageKind Kind), int> Delivered { get; } = new();
 
     public HashSet<int> Down { get; } = new();
 
@@ -82,7 +89,8 @@ internal sealed class Simulation : IDisposable
         return condition();
     }
 
-    private void Send(int from, ConsensusMessage message)
+    // To every other node, or only to `only` (a point-to-point send through ChainApplication.Sender).
+    private void Send(int from, ConsensusMessage message, int only = -1)
     {
         var messages = Tamper is null ? [message] : Tamper(from, message);
         foreach (var m in messages)
@@ -90,7 +98,7 @@ internal sealed class Simulation : IDisposable
             byte[] wire = m.Encode();
             for (int to = 0; to < Nodes.Count; to++)
             {
-                if (to == from || Down.Contains(from) || Down.Contains(to)) continue;
+                if (to == from || (only >= 0 && to != only) || Down.Contains(from) || Down.Contains(to)) continue;
                 if (Groups is not null && Groups[from] != Groups[to]) continue;
                 if (_rng.NextDouble() < DropRate) continue;
                 int target = to;
@@ -99,6 +107,8 @@ internal sealed class Simulation : IDisposable
                 {
                     timer!.Dispose();
                     if (Down.Contains(target) || !ConsensusMessage.TryDecode(wire, out var decoded, out string? _)) return;
+                    Delivered[(target, decoded!.Kind)] = Delivered.GetValueOrDefault((target, decoded.Kind)) + 1;
+                    Delivering?.Invoke(from, target, decoded);
                     Nodes[target].Engine.Receive(decoded!, from);
                 }, null, TimeSpan.FromMilliseconds(_rng.Next(MinDelay, MaxDelay + 1)), Timeout.InfiniteTimeSpan);
                 _inFlight.Add(timer);
@@ -162,6 +172,110 @@ public class ConsensusSimulationTests
         sim.Down.Remove(3); // node 3 was down from the start and must catch up first
         Assert.True(sim.RunUntil(() => sim.Height(0) >= stuck + 5 && sim.Height(3) >= stuck + 5, TimeSpan.FromSeconds(120)));
         sim.AssertSafety();
+    }
+
+    [Fact]
+    public void A_node_that_missed_200_heights_catches_up_in_batches_from_one_peer()
+    {
+        using var sim = new Simulation(4, seed: 5);
+        sim.Down.Add(3);
+        sim.Start();
+        Assert.True(sim.RunUntil(() => sim.Height(0) >= 200, TimeSpan.FromSeconds(300)), $"height {sim.Height(0)}");
+        int decided = 0, requests = 0;
+        long firstRequest = 0;
+        sim.Delivering = (from, to, m) =>
+        {
+            if (to == 3 && m.Kind == ConsensusMessageKind.Decided) decided++;
+            if (from == 3 && m.Kind == ConsensusMessageKind.SyncRequest && requests++ == 0) firstRequest = sim.Time.GetTimestamp();
+        };
+
+        sim.Down.Remove(3); // it hears the others at once, or after a propose timeout when it is the round's proposer
+        Assert.True(sim.RunUntil(() => sim.Height(3) >= 200, TimeSpan.FromSeconds(60)), $"node 3 at {sim.Height(3)}, node 0 at {sim.Height(0)}");
+        var took = sim.Time.GetElapsedTime(firstRequest);
+
+        // Each block crosses once (one peer answers; a whole-network broadcast would bring it three times),
+        // in batches of 32 asked for ahead of need (one request per block would be 200 round trips).
+        Assert.InRange(decided, 200, 240);
+        Assert.InRange(requests, 7, 20);
+        // Up to 20 ms per message: 200 heights at one round trip per block would take ≥ 2 s of simulated time;
+        // in pipelined batches of 32 they take a fraction of a second from the first request.
+        Assert.True(took < TimeSpan.FromMilliseconds(500), $"caught up in {took.TotalMilliseconds} ms after the first request");
+        Assert.True(sim.RunUntil(() => sim.Height(3) >= sim.Height(0) && sim.Height(0) >= 205, TimeSpan.FromSeconds(30)));
+        sim.AssertSafety();
+    }
+
+    [Fact]
+    public void A_sync_request_is_answered_to_its_sender_only_within_the_batch_and_byte_caps()
+    {
+        using var sim = new Simulation(4, seed: 6, options: new TendermintOptions { SyncBatchBlocks = 8 });
+        sim.Start();
+        Assert.True(sim.RunUntil(() => sim.Height(0) >= 20, TimeSpan.FromSeconds(60)));
+        sim.Down.UnionWith([0, 1, 2, 3]); // freeze the network; talk to node 0 directly
+        var (app, engine) = sim.Nodes[0];
+        var sent = new List<(object? Peer, ConsensusMessage Message)>();
+        app.Sender = (peer, m) => sent.Add((peer, m));
+        app.Broadcaster = m => sent.Add((null, m));
+
+        engine.Receive(ConsensusMessage.ForSyncRequest(3, 1000), "lagging peer");
+        Assert.Equal(8, sent.Count); // capped at SyncBatchBlocks
+        Assert.All(sent, s => Assert.Equal("lagging peer", s.Peer));
+        Assert.Equal(Enumerable.Range(3, 8).Select(h => (ulong)h), sent.Select(s => s.Message.Block!.Height));
+        Assert.All(sent, s => Assert.Equal(ConsensusMessageKind.Decided, s.Message.Kind));
+
+        sent.Clear();
+        engine.Receive(ConsensusMessage.ForSyncRequest(3, 1000), "lagging peer");
+        Assert.Empty(sent); // the same request again at once is not answered twice
+        engine.Receive(ConsensusMessage.ForSyncRequest(3, 1000), "another peer");
+        Assert.Equal(8, sent.Count);
+
+        sent.Clear();
+        ulong tip = app.State.Height;
+        engine.Receive(ConsensusMessage.ForSyncRequest(tip - 1, 8), "lagging peer");
+        Assert.Equal([tip - 1, tip], sent.Select(s => s.Message.Block!.Height)); // only what is finalized
+        sent.Clear();
+        engine.Receive(ConsensusMessage.ForSyncRequest(tip + 1, 8), "lagging peer");
+        Assert.Empty(sent);
+    }
+
+    [Fact]
+    public void A_sync_answer_stops_after_the_block_that_reaches_the_byte_cap()
+    {
+        using var sim = new Simulation(4, seed: 7, options: new TendermintOptions { MaxSyncResponseBytes = 1 });
+        sim.Start();
+        Assert.True(sim.RunUntil(() => sim.Height(0) >= 10, TimeSpan.FromSeconds(60)));
+        sim.Down.UnionWith([0, 1, 2, 3]);
+        var (app, engine) = sim.Nodes[0];
+        var sent = new List<ConsensusMessage>();
+        app.Sender = (_, m) => sent.Add(m);
+        engine.Receive(ConsensusMessage.ForSyncRequest(2, 32), "peer");
+        Assert.Equal(2UL, Assert.Single(sent).Block!.Height);
+    }
+
+    [Fact]
+    public void Sync_answers_to_one_peer_are_paced_by_its_byte_budget()
+    {
+        using var sim = new Simulation(4, seed: 8, options: new TendermintOptions { SyncBatchBlocks = 4, MaxSyncResponseBytes = 1, SyncServeBytesPerSecond = 1000 });
+        sim.Start();
+        Assert.True(sim.RunUntil(() => sim.Height(0) >= 12, TimeSpan.FromSeconds(60)));
+        sim.Down.UnionWith([0, 1, 2, 3]);
+        var (app, engine) = sim.Nodes[0];
+        var sent = new List<(object Peer, ulong Height)>();
+        app.Sender = (peer, m) => sent.Add((peer, m.Block!.Height));
+
+        // The budget starts at 2 × MaxSyncResponseBytes = 2 bytes: the first answer (one block) overdraws it, and
+        // nothing more goes to that peer until it has refilled.
+        for (ulong h = 1; h <= 6; h++) engine.Receive(ConsensusMessage.ForSyncRequest(h, 4), "greedy");
+        Assert.Equal([1UL], sent.Where(s => s.Peer.Equals("greedy")).Select(s => s.Height));
+        engine.Receive(ConsensusMessage.ForSyncRequest(1, 4), "other");
+        Assert.Equal([1UL], sent.Where(s => s.Peer.Equals("other")).Select(s => s.Height)); // budgets are per peer
+
+        int blockBytes = ConsensusMessage.ForDecided(app.GetDecided(1)!.Value.Block, app.GetDecided(1)!.Value.Commit).Encode().Length;
+        sim.Time.Advance(TimeSpan.FromSeconds((blockBytes - 200) / 1000.0));
+        engine.Receive(ConsensusMessage.ForSyncRequest(7, 4), "greedy");
+        Assert.Equal([1UL], sent.Where(s => s.Peer.Equals("greedy")).Select(s => s.Height)); // not yet refilled
+        sim.Time.Advance(TimeSpan.FromSeconds(0.3));
+        engine.Receive(ConsensusMessage.ForSyncRequest(7, 4), "greedy");
+        Assert.Equal([1UL, 7UL], sent.Where(s => s.Peer.Equals("greedy")).Select(s => s.Height));
     }
 
     [Fact]

@@ -130,6 +130,8 @@ public sealed class FramingDecodeTests
             (ConsensusMessage.ForDecided(block, commit), new ConsensusEnvelope { Decided = new DecidedBlockProto { Block = block.ToProto(), Commit = commit.ToProto() } }),
             (ConsensusMessage.ForSyncRequest(7), new ConsensusEnvelope { SyncRequest = new SyncRequestProto { Height = 7 } }),
             (ConsensusMessage.ForSyncRequest(0), new ConsensusEnvelope { SyncRequest = new SyncRequestProto() }),
+            (ConsensusMessage.ForSyncRequest(7, 1), new ConsensusEnvelope { SyncRequest = new SyncRequestProto { Height = 7 } }),
+            (ConsensusMessage.ForSyncRequest(7, 32), new ConsensusEnvelope { SyncRequest = new SyncRequestProto { Height = 7, Count = 32 } }),
         };
         foreach (var (message, reference) in cases)
         {
@@ -141,5 +143,22 @@ public sealed class FramingDecodeTests
         Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(decoded!.Block!.Encode(), out var segment));
         Assert.Same(wire, segment.Array); // no copy of the block
         Assert.Equal(block.Encode().ToArray(), decoded.Block.Encode().ToArray());
+    }
+
+    [Fact]
+    public void A_batch_sync_request_round_trips_and_a_count_of_one_has_one_encoding()
+    {
+        Assert.True(ConsensusMessage.TryDecode(ConsensusMessage.ForSyncRequest(9, 32).Encode(), out var batch, out _));
+        Assert.Equal((9UL, 32U), (batch!.RequestedHeight, batch.RequestedCount));
+
+        // An old single-height request (no count field) still reads as one height.
+        byte[] old = Google.Protobuf.MessageExtensions.ToByteArray(new ConsensusEnvelope { SyncRequest = new SyncRequestProto { Height = 9 } });
+        Assert.True(ConsensusMessage.TryDecode(old, out var single, out _));
+        Assert.Equal((9UL, 1U), (single!.RequestedHeight, single.RequestedCount));
+
+        // count = 1 written out is a second encoding of the same request: refused, as every non-canonical form is.
+        byte[] explicitOne = Google.Protobuf.MessageExtensions.ToByteArray(new ConsensusEnvelope { SyncRequest = new SyncRequestProto { Height = 9, Count = 1 } });
+        Assert.False(ConsensusMessage.TryDecode(explicitOne, out _, out string? error));
+        Assert.Contains("count of 1", error);
     }
 }

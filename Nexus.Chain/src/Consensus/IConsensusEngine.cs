@@ -59,6 +59,15 @@ public interface IConsensusHost
     /// <param name="message">The message.</param>
     void Broadcast(ConsensusMessage message);
 
+    /// <summary>
+    /// Sends a message to one peer: the opaque id the engine was given with a message from it
+    /// (<see cref="IConsensusEngine.Receive"/>); null, or a host without point-to-point sends,
+    /// broadcasts instead. A peer no longer connected is skipped. Must not block or call back into the engine.
+    /// </summary>
+    /// <param name="peer">The peer id, or null.</param>
+    /// <param name="message">The message.</param>
+    void Send(object? peer, ConsensusMessage message);
+
     /// <summary>Reports double-sign evidence to include in a later block.</summary>
     /// <param name="evidence">The evidence.</param>
     void ReportEvidence(DuplicateVoteEvidence evidence);

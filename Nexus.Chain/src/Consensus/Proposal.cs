@@ -104,7 +104,7 @@ public enum ConsensusMessageKind : byte
     /// <summary>A finalized block with its commit (catch-up).</summary>
     Decided = 3,
 
-    /// <summary>A request for the finalized block at a height.</summary>
+    /// <summary>A request for the finalized blocks of consecutive heights.</summary>
     SyncRequest = 4,
 }
 
@@ -137,8 +137,11 @@ public sealed class ConsensusMessage
     /// <summary>The commit (kind Decided).</summary>
     public Commit? Commit { get; private init; }
 
-    /// <summary>The requested height (kind SyncRequest).</summary>
+    /// <summary>The requested height (kind SyncRequest): the first of <see cref="RequestedCount"/> consecutive heights.</summary>
     public ulong RequestedHeight { get; private init; }
+
+    /// <summary>How many consecutive heights from <see cref="RequestedHeight"/> on are wanted (kind SyncRequest; at least 1).</summary>
+    public uint RequestedCount { get; private init; } = 1;
 
     /// <summary>The height this message is about.</summary>
     public ulong Height => Kind switch
@@ -166,10 +169,11 @@ public sealed class ConsensusMessage
     /// <returns>The message.</returns>
     public static ConsensusMessage ForDecided(Block block, Commit commit) => new(ConsensusMessageKind.Decided) { Block = block, Commit = commit };
 
-    /// <summary>Asks peers for the finalized block at <paramref name="height"/>.</summary>
-    /// <param name="height">The requested height.</param>
+    /// <summary>Asks a peer for the finalized blocks at <paramref name="height"/> and the <paramref name="count"/> − 1 heights after it.</summary>
+    /// <param name="height">The first requested height.</param>
+    /// <param name="count">Consecutive heights wanted (a responder sends fewer if it has fewer or caps the batch); 0 is read as 1.</param>
     /// <returns>The message.</returns>
-    public static ConsensusMessage ForSyncRequest(ulong height) => new(ConsensusMessageKind.SyncRequest) { RequestedHeight = height };
+    public static ConsensusMessage ForSyncRequest(ulong height, uint count = 1) => new(ConsensusMessageKind.SyncRequest) { RequestedHeight = height, RequestedCount = Math.Max(1u, count) };
 
     private byte[]? _encoded;
 
@@ -206,7 +210,8 @@ public sealed class ConsensusMessage
                 outer = 3;
                 break;
             default:
-                first = new SyncRequestProto { Height = RequestedHeight }.ToByteArray();
+                // A count of 1 is left out (proto3 default 0 reads as 1), so a single-height request has the old bytes.
+                first = new SyncRequestProto { Height = RequestedHeight, Count = RequestedCount > 1 ? RequestedCount : 0 }.ToByteArray();
                 outer = 4;
                 break;
         }
@@ -328,7 +333,9 @@ public sealed class ConsensusMessage
             message = env!.BodyCase switch
             {
                 ConsensusEnvelope.BodyOneofCase.Vote => ForVote(Vote.FromProto(env.Vote)),
-                ConsensusEnvelope.BodyOneofCase.SyncRequest => ForSyncRequest(env.SyncRequest.Height),
+                ConsensusEnvelope.BodyOneofCase.SyncRequest => env.SyncRequest.Count == 1
+                    ? throw new ChainFormatException("sync request: a count of 1 is encoded as absent")
+                    : ForSyncRequest(env.SyncRequest.Height, env.SyncRequest.Count),
                 _ => throw new ChainFormatException("consensus message: empty or incomplete body"),
             };
             return true;

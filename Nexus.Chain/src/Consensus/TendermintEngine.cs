@@ -31,7 +31,12 @@ public sealed class TendermintEngine : IConsensusEngine
     private readonly ILogger _logger;
     private readonly List<ITimer> _timers = new();
     private readonly List<ConsensusMessage> _future = new();
-    private readonly Dictionary<ulong, long> _decidedSentAt = new();
+    // When each (peer, first height) sync answer went out: a repeated request is answered at most every
+    // RebroadcastInterval / 4 (entries older than RebroadcastInterval are pruned at each new height).
+    private readonly Dictionary<(object? Peer, ulong Height), long> _syncServedAt = new();
+    // Per-peer byte budget for sync answers (token bucket, SyncServeBytesPerSecond); pruned with _syncServedAt.
+    private readonly Dictionary<object, (double Tokens, long At)> _syncBudget = new();
+    private static readonly object NoPeer = new();
     private ITimer? _rebroadcast;
     private bool _disposed;
 
@@ -53,6 +58,14 @@ public sealed class TendermintEngine : IConsensusEngine
     private readonly List<ConsensusMessage> _own = new();
     private ulong _maxSeenHeight;
     private long _lastSyncRequest = long.MinValue;
+    private object? _syncPeer;          // a peer that showed a later height: where sync requests go
+    private ulong _syncRequestedEnd;    // the last request asked for heights below this
+    private ulong _syncRequestedAtHeight; // _height when the last request went out
+    // Finalized blocks that arrived ahead of this height (answers reordered on the way, or from several peers
+    // after a broadcast request), applied in order as the height reaches them; bounded by SyncBufferLimit
+    // blocks and 2 × MaxSyncResponseBytes.
+    private readonly Dictionary<ulong, (ConsensusMessage Message, object? Peer, long Bytes)> _syncBuffer = new();
+    private long _syncBufferBytes;
     private long _heightStartedAt;
 
     private enum Step
@@ -129,12 +142,14 @@ public sealed class TendermintEngine : IConsensusEngine
                 return;
             }
 
-            string? error = Handle(message);
+            string? error = Handle(message, peer);
             if (error is not null)
             {
                 Log.Dropped(_logger, message.Kind, peer, error);
                 MessageRejected?.Invoke(peer, error);
             }
+
+            ApplyBufferedDecided();
         }
     }
 
@@ -152,17 +167,26 @@ public sealed class TendermintEngine : IConsensusEngine
 
     // ---- message handling -------------------------------------------------------------------
 
-    private string? Handle(ConsensusMessage m)
+    private string? Handle(ConsensusMessage m, object? peer)
     {
         if (m.Kind == ConsensusMessageKind.SyncRequest)
         {
-            SendDecided(m.RequestedHeight);
+            ServeSync(m.RequestedHeight, m.RequestedCount, peer);
             return null;
         }
 
         ulong h = m.Height;
         if (m.Kind == ConsensusMessageKind.Decided)
         {
+            if (h > _height)
+            {
+                // Ahead of a gap (a batch's answers reordered on the way, or several peers answering): kept for
+                // when this node gets there; it also shows the sender has decided h.
+                NoteAhead(h + 1, peer);
+                BufferDecided(m, peer);
+                return null;
+            }
+
             return h == _height ? HandleDecided(m.Block!, m.Commit!) : null;
         }
 
@@ -174,7 +198,7 @@ public sealed class TendermintEngine : IConsensusEngine
             // rebroadcast interval, when that peer is evidently stuck; older heights are answered at once.
             if (h + 1 < _height || _time.GetElapsedTime(_heightStartedAt) >= _options.RebroadcastInterval)
             {
-                SendDecided(h);
+                ServeSync(h, 1, peer);
             }
 
             return null;
@@ -182,7 +206,7 @@ public sealed class TendermintEngine : IConsensusEngine
 
         if (h > _height)
         {
-            _maxSeenHeight = Math.Max(_maxSeenHeight, h);
+            NoteAhead(h, peer);
             if (h == _height + 1 && _future.Count < _options.MaxBufferedMessages)
             {
                 _future.Add(m);
@@ -517,8 +541,7 @@ public sealed class TendermintEngine : IConsensusEngine
         NewHeight(_options.CommitTimeout);
         if (_maxSeenHeight > _height)
         {
-            _lastSyncRequest = long.MinValue;
-            RequestSync();
+            RequestSync(); // the next batch once half of this one is applied
         }
     }
 
@@ -541,7 +564,29 @@ public sealed class TendermintEngine : IConsensusEngine
         _roundSenders.Clear();
         _fired.Clear();
         _own.Clear();
-        foreach (var old in _decidedSentAt.Keys.Where(k => k + 64 < _height).ToArray()) _decidedSentAt.Remove(old);
+        if (_syncBuffer.Count > 0)
+        {
+            foreach (ulong old in _syncBuffer.Keys.Where(k => k < _height).ToArray())
+            {
+                _syncBufferBytes -= _syncBuffer[old].Bytes;
+                _syncBuffer.Remove(old);
+            }
+        }
+
+        if (_syncServedAt.Count > 0)
+        {
+            long now = _time.GetTimestamp();
+            foreach (var old in _syncServedAt.Where(e => _time.GetElapsedTime(e.Value, now) >= _options.RebroadcastInterval).Select(e => e.Key).ToArray()) _syncServedAt.Remove(old);
+        }
+
+        if (_syncBudget.Count > 0)
+        {
+            // An entry idle this long has refilled to the burst: dropping it changes nothing.
+            long now = _time.GetTimestamp();
+            double burst = 2.0 * _options.MaxSyncResponseBytes;
+            foreach (var old in _syncBudget.Where(e => e.Value.Tokens + (_time.GetElapsedTime(e.Value.At, now).TotalSeconds * _options.SyncServeBytesPerSecond) >= burst).Select(e => e.Key).ToArray()) _syncBudget.Remove(old);
+        }
+
         Schedule(delay, _height, 0, Step.NewHeight);
     }
 
@@ -553,7 +598,7 @@ public sealed class TendermintEngine : IConsensusEngine
         {
             if (m.Height == _height)
             {
-                if (Handle(m) is { } error)
+                if (Handle(m, null) is { } error)
                 {
                     MessageRejected?.Invoke(null, error);
                 }
@@ -608,36 +653,146 @@ public sealed class TendermintEngine : IConsensusEngine
         }
     }
 
+    private void BufferDecided(ConsensusMessage m, object? peer)
+    {
+        ulong h = m.Height;
+        long bytes = m.Block!.Encode().Length + m.Commit!.Encoded.Length;
+        ulong limit = (ulong)SyncBufferLimit;
+        if (h - _height > limit || _syncBuffer.Count >= (int)limit || _syncBuffer.ContainsKey(h)
+            || _syncBufferBytes + bytes > 2L * _options.MaxSyncResponseBytes)
+        {
+            return; // asked for again once this node gets there
+        }
+
+        _syncBuffer[h] = (m, peer, bytes);
+        _syncBufferBytes += bytes;
+    }
+
+    private int SyncBufferLimit => 2 * Math.Max(1, _options.SyncBatchBlocks);
+
+    // Applies buffered finalized blocks while the next one is there (each commit advances the height).
+    private void ApplyBufferedDecided()
+    {
+        while (!_disposed && _syncBuffer.Remove(_height, out var next))
+        {
+            _syncBufferBytes -= next.Bytes;
+            if (HandleDecided(next.Message.Block!, next.Message.Commit!) is { } error)
+            {
+                Log.Dropped(_logger, next.Message.Kind, next.Peer, error);
+                MessageRejected?.Invoke(next.Peer, error);
+                break;
+            }
+        }
+    }
+
+    // A peer is working on (or has decided below) height h: heights below h are finalized there. While a sync
+    // request is outstanding its peer is kept, so a batch's answers come in order over one connection.
+    private void NoteAhead(ulong h, object? peer)
+    {
+        _maxSeenHeight = Math.Max(_maxSeenHeight, h);
+        if (peer is not null && (_syncPeer is null || !SyncInFlight(_time.GetTimestamp())))
+        {
+            _syncPeer = peer;
+        }
+    }
+
+    private bool SyncInFlight(long now) =>
+        _lastSyncRequest != long.MinValue && _time.GetElapsedTime(_lastSyncRequest, now) < _options.RebroadcastInterval;
+
+    // Asks for the finalized blocks between this height and the highest height seen, SyncBatchBlocks at a time,
+    // from one peer that is ahead. Answers arrive in order; the next batch is asked for once half of the
+    // outstanding one has been applied, so the connection stays busy while this node executes. A request that
+    // brought nothing for a whole RebroadcastInterval is repeated to every peer.
     private void RequestSync()
     {
         long now = _time.GetTimestamp();
-        if (_lastSyncRequest != long.MinValue && _time.GetElapsedTime(_lastSyncRequest, now) < _options.RebroadcastInterval / 4)
+        ulong batch = (ulong)Math.Max(1, _options.SyncBatchBlocks);
+        ulong start = _height;
+        bool inFlight = SyncInFlight(now);
+        if (inFlight)
+        {
+            if (_syncRequestedEnd > _height + (batch / 2))
+            {
+                return; // enough still on its way
+            }
+
+            if (_syncRequestedEnd <= _height && _time.GetElapsedTime(_lastSyncRequest, now) < _options.RebroadcastInterval / 4)
+            {
+                return; // everything asked for is applied (the peer had no more): do not re-ask at once
+            }
+
+            start = Math.Max(_height, _syncRequestedEnd);
+        }
+
+        if (_maxSeenHeight <= start)
         {
             return;
         }
 
+        uint count = (uint)Math.Min(batch, _maxSeenHeight - start);
+        var request = ConsensusMessage.ForSyncRequest(start, count);
+        bool stalled = !inFlight && _lastSyncRequest != long.MinValue && _height <= _syncRequestedAtHeight;
+        if (_syncPeer is null || stalled)
+        {
+            _host.Broadcast(request);
+        }
+        else
+        {
+            _host.Send(_syncPeer, request);
+        }
+
         _lastSyncRequest = now;
-        _host.Broadcast(ConsensusMessage.ForSyncRequest(_height));
+        _syncRequestedEnd = start + count;
+        _syncRequestedAtHeight = _height;
     }
 
-    private void SendDecided(ulong height)
+    // Answers a sync request (or a lagging peer's message, count 1) with the finalized blocks from
+    // `first` on, to that peer only: at most SyncBatchBlocks blocks and MaxSyncResponseBytes (at least one
+    // block), stopping at the first height not stored. The same (peer, first height) is answered at most
+    // every RebroadcastInterval / 4.
+    private void ServeSync(ulong first, uint count, object? peer)
     {
-        if (height == 0 || height >= _height)
+        if (first == 0 || first >= _height)
         {
             return;
         }
 
         long now = _time.GetTimestamp();
-        if (_decidedSentAt.TryGetValue(height, out long at) && _time.GetElapsedTime(at, now) < _options.RebroadcastInterval / 4)
+        if (_syncServedAt.TryGetValue((peer, first), out long at) && _time.GetElapsedTime(at, now) < _options.RebroadcastInterval / 4)
         {
             return;
         }
 
-        if (_host.GetDecided(height) is { } decided)
+        double burst = 2.0 * _options.MaxSyncResponseBytes;
+        var budgetKey = peer ?? NoPeer;
+        double tokens = burst;
+        if (_syncBudget.TryGetValue(budgetKey, out var budget))
         {
-            _decidedSentAt[height] = now;
-            _host.Broadcast(ConsensusMessage.ForDecided(decided.Block, decided.Commit));
+            tokens = Math.Min(burst, budget.Tokens + (_time.GetElapsedTime(budget.At, now).TotalSeconds * _options.SyncServeBytesPerSecond));
         }
+
+        if (tokens <= 0)
+        {
+            _syncBudget[budgetKey] = (tokens, now);
+            return; // over budget: the requester asks again later
+        }
+
+        _syncServedAt[(peer, first)] = now;
+        ulong end = Math.Min(_height, first + Math.Min(count, (ulong)Math.Max(1, _options.SyncBatchBlocks)));
+        long bytes = 0;
+        for (ulong h = first; h < end && bytes < _options.MaxSyncResponseBytes; h++)
+        {
+            if (_host.GetDecided(h) is not { } decided)
+            {
+                break;
+            }
+
+            var message = ConsensusMessage.ForDecided(decided.Block, decided.Commit);
+            _host.Send(peer, message);
+            bytes += message.Encoded.Length;
+        }
+
+        _syncBudget[budgetKey] = (tokens - bytes, now);
     }
 
     private void Schedule(TimeSpan delay, ulong height, int round, Step step)

@@ -32,4 +32,25 @@ public sealed class TendermintOptions
 
     /// <summary>Messages for the next height kept until it starts; default 10,000.</summary>
     public int MaxBufferedMessages { get; set; } = 10_000;
+
+    /// <summary>
+    /// Catch-up batch: the most finalized blocks asked for in one sync request, and the most one request is
+    /// answered with; default 32, at least 1. A lagging node asks one peer that is ahead for the next batch
+    /// once half of the previous one has been applied, so blocks keep arriving while it executes.
+    /// </summary>
+    public int SyncBatchBlocks { get; set; } = 32;
+
+    /// <summary>
+    /// The most block and commit bytes one sync request is answered with (the answer ends after the block
+    /// that reaches it; at least one block is sent); default 8 MiB.
+    /// </summary>
+    public int MaxSyncResponseBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Sync answers to one peer are paced by a byte budget refilled at this rate (bytes per second; it holds
+    /// at most 2 × <see cref="MaxSyncResponseBytes"/>, and an answer may overdraw it by its last block), so a
+    /// peer cannot turn a stream of small requests into unbounded upload. A request arriving while the budget
+    /// is overdrawn is not answered (the requester asks again after a rebroadcast interval); default 32 MiB/s.
+    /// </summary>
+    public long SyncServeBytesPerSecond { get; set; } = 32L * 1024 * 1024;
 }

@@ -196,6 +196,22 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a consensus message to one peer (never blocks): <paramref name="peer"/> is the id this network
+    /// passed to <see cref="IConsensusEngine.Receive"/> with that peer's messages. A peer that has
+    /// disconnected since, or an id that is not one of this network's, is skipped.
+    /// </summary>
+    /// <param name="peer">The peer id.</param>
+    /// <param name="message">The message.</param>
+    public void SendTo(object peer, ConsensusMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (peer is Peer p && _peers.TryGetValue(p.Key, out var current) && ReferenceEquals(current, p))
+        {
+            p.Send(0, message.Encoded);
+        }
+    }
+
     /// <summary>Sends raw bytes on a channel (0 consensus, 1 tx) to every peer; for tests of peer scoring.</summary>
     internal void SendRaw(int channel, byte[] payload)
     {

@@ -82,6 +82,12 @@ public sealed class ChainApplication : IConsensusHost
     /// <summary>Where consensus messages go (set by the network layer or a simulation).</summary>
     public Action<ConsensusMessage>? Broadcaster { get; set; }
 
+    /// <summary>
+    /// Where a consensus message for one peer goes (set by the network layer or a simulation): the peer id
+    /// the engine was given with that peer's messages. When null, <see cref="Send"/> broadcasts.
+    /// </summary>
+    public Action<object, ConsensusMessage>? Sender { get; set; }
+
     /// <summary>Raised after each committed block with its receipts.</summary>
     public event Action<Block, IReadOnlyList<Receipt>>? BlockCommitted;
 
@@ -272,6 +278,19 @@ public sealed class ChainApplication : IConsensusHost
 
     /// <inheritdoc/>
     public void Broadcast(ConsensusMessage message) => Broadcaster?.Invoke(message);
+
+    /// <inheritdoc/>
+    public void Send(object? peer, ConsensusMessage message)
+    {
+        if (peer is not null && Sender is { } send)
+        {
+            send(peer, message);
+        }
+        else
+        {
+            Broadcast(message);
+        }
+    }
 
     /// <inheritdoc/>
     public void ReportEvidence(DuplicateVoteEvidence evidence)

@@ -78,6 +78,7 @@ public sealed class ChainNode : IAsyncDisposable
         foreach (var p in options.Peers) net.Peers.Add(p);
         Network = new PeerNetwork(Application, Engine, options.Identity, net, options.TimeProvider, options.LoggerFactory.CreateLogger<PeerNetwork>());
         Application.Broadcaster = Network.Broadcast;
+        Application.Sender = Network.SendTo;
         if (options.RpcPort is { } port)
         {
             Rpc = new JsonRpcServer(Application, Store, port, options.LoggerFactory.CreateLogger<JsonRpcServer>());
