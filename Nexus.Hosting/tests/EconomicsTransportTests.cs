@@ -106,6 +106,14 @@ public sealed class EconomicsTransportTests : IDisposable
             Assert.Equal(0, Counter(node, "link_dropped_party_mismatch"));
         }
 
+        // C is no neighbour of A: it knows A's key from A's announce, by RNS rebroadcast or, when B's
+        // rebroadcast rate limit held that back, from gossip (where a path to A also appears).
+        using (var keyAtC = new ConditionWaiter(() => c.Economics.Keys.TryGet(a.Account, out _))
+            .On<Nexus.Mesh.PathChangedEventArgs>(h => c.Mesh.PathChanged += h, h => c.Mesh.PathChanged -= h))
+        {
+            await keyAtC.WaitAsync("A's key at C", TimeSpan.FromSeconds(90));
+        }
+
         // Settle A–B: the record reaches C, and all three ledgers agree.
         var settledAtA = WaitForLedger(a.Economics, () => a.Economics.Ledger.Count >= 1, "the settlement at A");
         Assert.True(await a.SettleAllAsync() >= 1);
