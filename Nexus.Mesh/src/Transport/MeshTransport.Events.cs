@@ -39,9 +39,9 @@ public sealed partial class MeshTransport
     /// </summary>
     internal void RaiseQueuedEvents()
     {
-        if (!Monitor.IsEntered(_gate))
+        if (_events.HasPending && !Monitor.IsEntered(_gate))
         {
-            Events.RaisePending();
+            _events.RaisePending();
         }
     }
 

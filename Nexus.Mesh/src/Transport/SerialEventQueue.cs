@@ -18,6 +18,9 @@ internal sealed partial class SerialEventQueue(ILogger logger)
     private int _queued; // written under _lock, read without it to keep RaisePending free when idle
     private bool _raising;
 
+    /// <summary>Whether events wait to be raised (a lock-free read, for hot paths).</summary>
+    public bool HasPending => Volatile.Read(ref _queued) != 0;
+
     /// <summary>Queues one event for the subscribers it has now (call it under the owner's lock, right after the change).</summary>
     /// <typeparam name="TArgs">The event data type.</typeparam>
     /// <param name="eventName">The event's name, for the log line of a throwing handler.</param>
@@ -58,7 +61,7 @@ internal sealed partial class SerialEventQueue(ILogger logger)
     /// <summary>Raises every queued event, unless another thread is raising them already. Call it only when the owner's lock is not held by this thread.</summary>
     public void RaisePending()
     {
-        if (Volatile.Read(ref _queued) == 0)
+        if (!HasPending)
         {
             return;
         }
