@@ -6,8 +6,9 @@ namespace Nexus.Economics.Tests;
 /// <summary>N economics nodes on one <see cref="InMemoryEconomicsNetwork"/> and one fake clock; every node knows every key.</summary>
 internal sealed class Simulation : IDisposable
 {
-    public Simulation(int count, ulong epochBalance = 1_000_000, int seedBase = 0, string? dataRoot = null, bool gossip = true)
+    public Simulation(int count, ulong epochBalance = 1_000_000, int seedBase = 0, string? dataRoot = null, bool gossip = true, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
+        LoggerFactory = loggerFactory;
         Gossip = gossip;
         DataRoot = dataRoot;
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
@@ -40,6 +41,8 @@ internal sealed class Simulation : IDisposable
     }
 
     public FakeTimeProvider Time { get; }
+
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; }
 
     public InMemoryEconomicsNetwork Network { get; } = new();
 
@@ -104,7 +107,7 @@ internal sealed class Simulation : IDisposable
         }
 
         Nodes[i] = new EconomicsNode(Keys[i], Hashes[i], Network.CreateTransport(Hashes[i]), Gossip ? Network.CreateGossip(Hashes[i]) : null, Options,
-            ChannelStores[i], LedgerStores[i], cache, EpochBalances, Time);
+            ChannelStores[i], LedgerStores[i], cache, EpochBalances, Time, LoggerFactory);
         Network.Attach(Nodes[i]);
         return Nodes[i];
     }

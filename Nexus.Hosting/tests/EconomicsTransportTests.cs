@@ -23,53 +23,24 @@ public sealed class EconomicsTransportTests : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    // Channel states have no change event: poll them, bounded (real sockets and the system clock).
-    private static async Task WaitFor(Func<bool> condition, string what)
+    // Channel conditions are awaited on EconomicsNode.ChannelChanged of the given nodes (re-checked on every change).
+    private static async Task WaitForChannels(Func<bool> condition, string what, params NexusNode[] nodes)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        while (!condition())
+        using var waiter = new ConditionWaiter(condition);
+        foreach (var node in nodes)
         {
-            try
-            {
-                await Task.Delay(100, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("timed out waiting for " + what);
-            }
+            waiter.On<ChannelChangedEventArgs>(h => node.Economics.ChannelChanged += h, h => node.Economics.ChannelChanged -= h);
         }
+
+        await waiter.WaitAsync(what, TimeSpan.FromSeconds(90));
     }
 
     // Ledger conditions are awaited on EconomicsNode.LedgerChanged (re-checked on every change).
-    private static async Task WaitForLedger(Nexus.Economics.EconomicsNode node, Func<bool> condition, string what)
+    private static async Task WaitForLedger(EconomicsNode node, Func<bool> condition, string what)
     {
-        var met = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnChanged(object? sender, Nexus.Economics.LedgerEventArgs e)
-        {
-            if (condition())
-            {
-                met.TrySetResult();
-            }
-        }
-
-        node.LedgerChanged += OnChanged;
-        try
-        {
-            if (condition())
-            {
-                return;
-            }
-
-            await met.Task.WaitAsync(TimeSpan.FromSeconds(90));
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail("timed out waiting for " + what);
-        }
-        finally
-        {
-            node.LedgerChanged -= OnChanged;
-        }
+        using var waiter = new ConditionWaiter(condition)
+            .On<LedgerEventArgs>(h => node.LedgerChanged += h, h => node.LedgerChanged -= h);
+        await waiter.WaitAsync(what, TimeSpan.FromSeconds(90));
     }
 
     private static long Counter(NexusNode node, string name) =>
@@ -107,13 +78,16 @@ public sealed class EconomicsTransportTests : IDisposable
 
         // Neighbours open channels by themselves (the lower hash opens) once their announces cross.
         PaymentChannel? ab = null;
-        await WaitFor(() => a.Economics.TryGetChannelWith(b.Account, out ab) && ab!.Status == ChannelStatus.Open
-            && b.Economics.TryGetChannelWith(c.Account, out var bc) && bc!.Status == ChannelStatus.Open
-            && b.Economics.TryGetChannelWith(a.Account, out var ba) && ba!.Status == ChannelStatus.Open, "channels A–B and B–C");
+        await WaitForChannels(
+            () => a.Economics.TryGetChannelWith(b.Account, out ab) && ab!.Status == ChannelStatus.Open
+                && b.Economics.TryGetChannelWith(c.Account, out var bc) && bc!.Status == ChannelStatus.Open
+                && b.Economics.TryGetChannelWith(a.Account, out var ba) && ba!.Status == ChannelStatus.Open,
+            "channels A–B and B–C",
+            a, b);
         Assert.False(a.Economics.TryGetChannelWith(c.Account, out _));
 
         await a.Economics.PayAsync(ab!.Id, 1_234);
-        await WaitFor(() => !ab!.HasPendingUpdate && ab.Latest.Sequence >= 1, "the payment A → B");
+        await WaitForChannels(() => !ab.HasPendingUpdate && ab.Latest.Sequence >= 1, "the payment A → B", a);
         Assert.True(b.Economics.TryGetChannelWith(a.Account, out var atB) && atB!.PeerBalance == ab.LocalBalance);
 
         // The channel messages rode one authenticated link between A and B.
@@ -130,6 +104,14 @@ public sealed class EconomicsTransportTests : IDisposable
         {
             Assert.Equal(0, Counter(node, "messages_malformed"));
             Assert.Equal(0, Counter(node, "link_dropped_party_mismatch"));
+        }
+
+        // C is no neighbour of A: it knows A's key from A's announce, by RNS rebroadcast or, when B's
+        // rebroadcast rate limit held that back, from gossip (where a path to A also appears).
+        using (var keyAtC = new ConditionWaiter(() => c.Economics.Keys.TryGet(a.Account, out _))
+            .On<Nexus.Mesh.PathChangedEventArgs>(h => c.Mesh.PathChanged += h, h => c.Mesh.PathChanged -= h))
+        {
+            await keyAtC.WaitAsync("A's key at C", TimeSpan.FromSeconds(90));
         }
 
         // Settle A–B: the record reaches C, and all three ledgers agree.

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Nexus.Crypto;
 using Nexus.Mesh;
 
 namespace Nexus.Hosting.Tests;
@@ -80,23 +81,18 @@ public sealed class RealTrafficTests : IDisposable
             Interfaces = [new NodeInterfaceOptions { Kind = NodeInterfaceKind.TcpServer, Endpoint = new IPEndPoint(IPAddress.Loopback, port) }],
         });
 
-        // An observer connects first; then the captured RNS traffic arrives on another connection.
-        using var observer = new TcpClient();
-        await observer.ConnectAsync(IPAddress.Loopback, port);
-        var relayed = new HashSet<string>(StringComparer.Ordinal);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var reader = ReadAnnouncesAsync(observer.GetStream(), relayed, stop.Token);
+        // After the captured traffic, on the same connection, comes a marker: a valid announce of a
+        // fresh identity. A connection's frames are processed in order, so once the marker's path is
+        // in the table every captured frame has been processed and the drop counters are final.
+        using var markerIdentity = NodeIdentity.Generate();
+        var markerPacket = AnnounceBuilder.Build(markerIdentity, "nexus.test.marker", AnnounceBuilder.NewRandomHash(TimeProvider.System), [], []);
+        string marker = Packet.Parse(markerPacket).Header.DestinationHash.ToString();
+        var markerFrame = new byte[Hdlc.MaxFramedLength(markerPacket.Length)];
+        int markerFrameLength = Hdlc.Encode(markerPacket, markerFrame);
 
-        using var replay = new TcpClient();
-        await replay.ConnectAsync(IPAddress.Loopback, port);
-        foreach (var stream in new[] { "A->B", "tap->A" })
-        {
-            await replay.GetStream().WriteAsync(streams[stream], stop.Token);
-        }
-
-        var deadline = DateTime.UtcNow.AddSeconds(45);
         // Every destination is relayed at least once with a captured packet hash (later announces of
         // the same destination within the rate limit, and path responses, are not rebroadcast, as in RNS).
+        var relayed = new HashSet<string>(StringComparer.Ordinal);
         bool AllRelayed()
         {
             lock (relayed)
@@ -108,22 +104,37 @@ public sealed class RealTrafficTests : IDisposable
         long Invalid() => node.GetStatus()["counters"]!.AsObject()
             .Where(c => c.Key is "dropped_invalid_announce" or "dropped_malformed_announce").Sum(c => c.Value!.GetValue<long>());
 
-        while (!AllRelayed() || !accepted.Values.All(d => HasRoute(node, d)) || Invalid() < 3)
+        string Missing()
         {
-            if (DateTime.UtcNow > deadline)
+            string missingRelays;
+            lock (relayed)
             {
-                string missingRelays, missingRoutes;
-                lock (relayed)
-                {
-                    missingRelays = string.Join(",", accepted.GroupBy(a => a.Value).Where(g => !g.Any(a => relayed.Contains(a.Key))).Select(g => g.Key));
-                }
-
-                missingRoutes = string.Join(",", accepted.Values.Where(d => !HasRoute(node, d)).Distinct());
-                Assert.Fail($"not relayed: [{missingRelays}] no route: [{missingRoutes}] of {accepted.Count}; status: {node.GetStatus().ToJsonString()}");
+                missingRelays = string.Join(",", accepted.GroupBy(a => a.Value).Where(g => !g.Any(a => relayed.Contains(a.Key))).Select(g => g.Key));
             }
 
-            await Task.Delay(100, stop.Token);
+            string missingRoutes = string.Join(",", accepted.Values.Append(marker).Where(d => !HasRoute(node, d)).Distinct());
+            return $"not relayed: [{missingRelays}] no route: [{missingRoutes}] of {accepted.Count} and the marker; status: {node.GetStatus().ToJsonString()}";
         }
+
+        // Re-checked on every path change at the node and every announce the observer reads.
+        using var done = new ConditionWaiter(() => AllRelayed() && accepted.Values.Append(marker).All(d => HasRoute(node, d)))
+            .On<PathChangedEventArgs>(h => node.Mesh.PathChanged += h, h => node.Mesh.PathChanged -= h);
+
+        // An observer connects first; then the captured RNS traffic arrives on another connection.
+        using var observer = new TcpClient();
+        await observer.ConnectAsync(IPAddress.Loopback, port);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var reader = ReadAnnouncesAsync(observer.GetStream(), relayed, done.Check, stop.Token);
+
+        using var replay = new TcpClient();
+        await replay.ConnectAsync(IPAddress.Loopback, port);
+        foreach (var stream in new[] { "A->B", "tap->A" })
+        {
+            await replay.GetStream().WriteAsync(streams[stream], stop.Token);
+        }
+
+        await replay.GetStream().WriteAsync(markerFrame.AsMemory(0, markerFrameLength), stop.Token);
+        await done.WaitAsync("every captured destination relayed and routed, then the marker routed", TimeSpan.FromSeconds(45), Missing);
 
         Assert.Equal(3, Invalid()); // exactly the 3 corrupted ones: every valid announce was accepted
         await stop.CancelAsync();
@@ -139,7 +150,7 @@ public sealed class RealTrafficTests : IDisposable
     private static bool HasRoute(NexusNode node, string destination) =>
         node.GetStatus()["routes"]!.AsArray().Any(r => r!["destination"]!.GetValue<string>() == destination);
 
-    private static async Task ReadAnnouncesAsync(NetworkStream stream, HashSet<string> hashes, CancellationToken cancellationToken)
+    private static async Task ReadAnnouncesAsync(NetworkStream stream, HashSet<string> hashes, Action onAnnounce, CancellationToken cancellationToken)
     {
         var pending = new List<byte>();
         var chunk = new byte[4096];
@@ -168,6 +179,8 @@ public sealed class RealTrafficTests : IDisposable
                     {
                         hashes.Add(p.GetHash().ToString());
                     }
+
+                    onAnnounce();
                 }
             }
 

@@ -38,11 +38,15 @@ public sealed class TwoNodeTests : IDisposable
         await using var nodeA = await NexusNode.StartAsync(a);
         await using var nodeB = await NexusNode.StartAsync(b);
 
-        // Real sockets and the system clock: wait (bounded) for the announces to cross.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!(Knows(nodeA, nodeB) && Knows(nodeB, nodeA)))
+        // Real sockets and the system clock: wait (bounded) for the announces to cross, re-checking on every path change.
+        using (var routes = new ConditionWaiter(() => Knows(nodeA, nodeB) && Knows(nodeB, nodeA)))
         {
-            await Task.Delay(100, timeout.Token);
+            foreach (var node in new[] { nodeA, nodeB })
+            {
+                routes.On<Nexus.Mesh.PathChangedEventArgs>(h => node.Mesh.PathChanged += h, h => node.Mesh.PathChanged -= h);
+            }
+
+            await routes.WaitAsync("routes to each other's destination", TimeSpan.FromSeconds(60));
         }
 
         var route = nodeA.GetStatus()["routes"]!.AsArray().Single(r => r!["destination"]!.GetValue<string>() == nodeB.Destination.Hash.ToString())!;
@@ -70,24 +74,37 @@ public sealed class TwoNodeTests : IDisposable
         nodeA.Gossip.AddTopic(storeA);
         nodeB.Gossip.AddTopic(storeB);
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (Counter(nodeA, "gossip_neighbours") != 1 || Counter(nodeB, "gossip_neighbours") != 1)
+        using (var neighbours = new ConditionWaiter(() => Counter(nodeA, "gossip_neighbours") == 1 && Counter(nodeB, "gossip_neighbours") == 1))
         {
-            await Task.Delay(100, timeout.Token);
+            foreach (var node in new[] { nodeA, nodeB })
+            {
+                neighbours.On<Nexus.Mesh.Gossip.GossipNeighbourChangedEventArgs>(h => node.Gossip.NeighbourChanged += h, h => node.Gossip.NeighbourChanged -= h);
+            }
+
+            await neighbours.WaitAsync("one gossip neighbour at each node", TimeSpan.FromSeconds(60));
         }
 
         Assert.Equal(nodeB.Mesh.TransportId, nodeA.Gossip.Neighbours().Single().Id);
         byte[] key = [1, 2, 3];
-        storeA.Set(new Nexus.Mesh.Gossip.GossipItem(key, 7, "settlement"u8.ToArray()));
-        nodeA.Gossip.Publish(storeA, key);
-        while (!storeB.TryGet(key, out _))
+        var arrived = new TaskCompletionSource<Nexus.Mesh.Gossip.GossipItem>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnAccepted(Nexus.Mesh.Gossip.GossipItem accepted)
         {
-            await Task.Delay(100, timeout.Token);
+            if (accepted.Key.Span.SequenceEqual(key))
+            {
+                arrived.TrySetResult(accepted);
+            }
         }
 
-        Assert.True(storeB.TryGet(key, out var item));
+        storeB.ItemAccepted += OnAccepted; // before the publish: the item cannot arrive unseen
+        storeA.Set(new Nexus.Mesh.Gossip.GossipItem(key, 7, "settlement"u8.ToArray()));
+        nodeA.Gossip.Publish(storeA, key);
+        var item = await arrived.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        storeB.ItemAccepted -= OnAccepted;
+
         Assert.Equal("settlement"u8.ToArray(), item.Value.ToArray());
         Assert.Equal(7UL, item.Version);
+        Assert.True(storeB.TryGet(key, out var stored));
+        Assert.Equal(7UL, stored.Version);
     }
 
     private static long Counter(NexusNode node, string name) =>

@@ -45,6 +45,15 @@ internal sealed class GossipMesh : IDisposable
 
     public Node this[string name] => Nodes.Single(n => n.Name == name);
 
+    /// <summary>Three nodes in a line, A — B — C (relay cost 1 each, seeds 1–3); returns A's and B's ends of the A–B link.</summary>
+    public (Node A, Node B, Node C, InMemoryInterface AtA, InMemoryInterface AtB) Line()
+    {
+        var (a, b, c) = (Add("A", 1, 1), Add("B", 1, 2), Add("C", 1, 3));
+        var (atA, atB) = Link(a, b);
+        Link(b, c);
+        return (a, b, c, atA, atB);
+    }
+
     public (InMemoryInterface, InMemoryInterface) Link(Node a, Node b, long bitrate = 10_000_000, int latencyMs = 5)
     {
         var (x, y) = InMemoryInterface.CreatePair($"{a.Name}-{b.Name}", $"{b.Name}-{a.Name}", Time, TimeSpan.FromMilliseconds(latencyMs), bitrate);
@@ -257,11 +266,7 @@ public class GossipServiceTests(ITestOutputHelper output)
     public void Mutated_gossip_packets_never_throw_and_never_change_routes()
     {
         using var mesh = new GossipMesh();
-        var a = mesh.Add("A", 1, 1);
-        var b = mesh.Add("B", 1, 2);
-        var c = mesh.Add("C", 1, 3);
-        var (_, toB) = mesh.Link(a, b);
-        mesh.Link(b, c);
+        var (a, b, c, _, toB) = mesh.Line();
         var captured = new List<byte[]>();
         var inner = toB.PacketReceived!;
         toB.PacketReceived = (s, p) =>
@@ -380,11 +385,7 @@ public class GossipServiceTests(ITestOutputHelper output)
     public void Down_neighbour_makes_its_routes_stale_and_eviction_removes_them()
     {
         using var mesh = new GossipMesh();
-        var a = mesh.Add("A", 1, 1);
-        var b = mesh.Add("B", 1, 2);
-        var c = mesh.Add("C", 1, 3);
-        var (ab, _) = mesh.Link(a, b);
-        mesh.Link(b, c);
+        var (a, _, c, ab, _) = mesh.Line();
         mesh.Start();
         mesh.Run(TimeSpan.FromSeconds(5));
         Assert.True(mesh.Converged());

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nexus.Crypto;
+using Nexus.Mesh;
 
 namespace Nexus.Economics;
 
@@ -38,6 +39,7 @@ public sealed class EconomicsNode : IDisposable
     private readonly List<(Hash128 Peer, byte[] Message)> _outbox = [];
     private readonly List<byte[]> _gossipOutbox = [];
     private readonly Lock _gate = new();
+    private readonly SerialEventQueue _events;
 
     /// <summary>Creates a node and restores every channel and settlement from its stores.</summary>
     /// <param name="signingKey">The node's Ed25519 identity key (signs states and settlements, proves lottery wins); not disposed by the node.</param>
@@ -68,6 +70,7 @@ public sealed class EconomicsNode : IDisposable
         _channelStore = channelStore ?? new InMemoryChannelStore();
         _time = timeProvider ?? TimeProvider.System;
         _logger = loggerFactory?.CreateLogger<EconomicsNode>() ?? (ILogger)NullLogger.Instance;
+        _events = new SerialEventQueue(_logger);
         _metrics = meterFactory is null ? EconomicsMetrics.Shared : new EconomicsMetrics(meterFactory);
         Keys = keys ?? new ChannelKeyCache();
         Keys.Learn(localHash, signingKey.PublicKey);
@@ -114,6 +117,24 @@ public sealed class EconomicsNode : IDisposable
 
     /// <summary>Raised after a settlement starts or stops counting in this node's ledger.</summary>
     public event EventHandler<LedgerEventArgs>? LedgerChanged;
+
+    /// <summary>
+    /// Raised when one of this node's payment channels changes (<see cref="ChannelChangeKind"/>: opening,
+    /// opened, updated by a dual-signed state, settled, closing, closed), after the change is stored
+    /// (<see cref="IChannelStore"/>) and visible through <see cref="TryGetChannel"/>. Raised after the
+    /// node's lock is released, never under it, so a handler may call the node (<see cref="PayAsync"/>,
+    /// <see cref="Channels"/>): on the thread of the call that made the change (<see cref="ReceiveAsync"/>
+    /// on the transport's receive thread, <see cref="OpenChannelAsync"/>, <see cref="AbandonAsync"/>,
+    /// <see cref="TickAsync"/>), before that call sends the replies the change causes; when another thread
+    /// is already raising this node's channel events, on that thread right after. One at a time, in the
+    /// order the changes happened; a handler that throws is logged at warning level and skipped (the
+    /// other handlers and the channel protocol go on). Not raised for channels restored from the store
+    /// at construction.
+    /// </summary>
+    public event EventHandler<ChannelChangedEventArgs>? ChannelChanged;
+
+    /// <summary>Whether this thread holds the node's lock (tests check that events are raised outside it).</summary>
+    internal bool IsLockHeld => _gate.IsHeldByCurrentThread;
 
     /// <summary>A snapshot of this node's channels.</summary>
     public IReadOnlyList<PaymentChannel> Channels
@@ -219,9 +240,11 @@ public sealed class EconomicsNode : IDisposable
             Persist(channel);
             _channels[id] = channel;
             _byPeer[peer] = id;
+            QueueChannelChange(channel, ChannelChangeKind.Opening);
             Send(peer, ChannelMessage.OpenRequest(nonceHash, terms, state));
         }
 
+        RaiseChannelEvents();
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         return channel;
     }
@@ -402,6 +425,7 @@ public sealed class EconomicsNode : IDisposable
             Send(c.Peer, ChannelMessage.Dispute(c.Terms, c.Latest));
         }
 
+        RaiseChannelEvents();
         return FlushAsync(cancellationToken);
     }
 
@@ -437,10 +461,12 @@ public sealed class EconomicsNode : IDisposable
                     c.Queue.Clear();
                     Persist(c);
                     EconomicsLog.ChannelStatusChanged(_logger, c.Id, c.Peer, c.Status);
+                    QueueChannelChange(c, ChannelChangeKind.Closed);
                 }
             }
         }
 
+        RaiseChannelEvents();
         return FlushAsync(cancellationToken);
     }
 
@@ -522,6 +548,7 @@ public sealed class EconomicsNode : IDisposable
             }
         }
 
+        RaiseChannelEvents();
         return FlushAsync(cancellationToken);
     }
 
@@ -683,6 +710,7 @@ public sealed class EconomicsNode : IDisposable
         _channels[channel.Id] = channel;
         _byPeer[from] = channel.Id;
         EconomicsLog.ChannelStatusChanged(_logger, channel.Id, from, channel.Status);
+        QueueChannelChange(channel, ChannelChangeKind.Opened);
         Send(from, ChannelMessage.OpenAccept(m.Terms, state));
     }
 
@@ -706,6 +734,7 @@ public sealed class EconomicsNode : IDisposable
         c.LastUpdate = Now;
         Persist(c);
         EconomicsLog.ChannelStatusChanged(_logger, c.Id, from, c.Status);
+        QueueChannelChange(c, ChannelChangeKind.Opened);
         ProposeNext(c);
     }
 
@@ -825,6 +854,7 @@ public sealed class EconomicsNode : IDisposable
         c.UpdateCount++;
         Persist(c); // write-ahead: the dual-signed state is stored before our signature leaves
         _metrics.ChannelUpdates.Add(1);
+        QueueChannelChange(c, ChannelChangeKind.Updated);
         Send(from, ChannelMessage.UpdateAccept(m.Terms, c.Latest));
         ProposeNext(c);
     }
@@ -859,6 +889,7 @@ public sealed class EconomicsNode : IDisposable
         c.UpdateCount++;
         Persist(c);
         _metrics.ChannelUpdates.Add(1);
+        QueueChannelChange(c, ChannelChangeKind.Updated);
         ProposeNext(c);
     }
 
@@ -910,6 +941,7 @@ public sealed class EconomicsNode : IDisposable
         record = record.Sign(c.LocalSide, _key);
         c.LastSettlement = record;
         Persist(c); // write-ahead
+        QueueChannelChange(c, ChannelChangeKind.Settled);
         Validator.Submit(record);
         Send(from, ChannelMessage.SettleAccept(record));
     }
@@ -934,6 +966,7 @@ public sealed class EconomicsNode : IDisposable
 
         c.LastSettlement = record;
         Persist(c);
+        QueueChannelChange(c, ChannelChangeKind.Settled);
         Validator.Submit(record);
     }
 
@@ -964,6 +997,7 @@ public sealed class EconomicsNode : IDisposable
             ApplyTerms(c, m.Terms);
             c.HighestSigned = Math.Max(c.HighestSigned, state.Sequence);
             Persist(c);
+            QueueChannelChange(c, ChannelChangeKind.Updated);
         }
         else if (state.Sequence < c.Latest.Sequence)
         {
@@ -980,6 +1014,7 @@ public sealed class EconomicsNode : IDisposable
         _byPeer.Remove(c.Peer);
         Persist(c);
         EconomicsLog.ChannelStatusChanged(_logger, c.Id, c.Peer, c.Status);
+        QueueChannelChange(c, ChannelChangeKind.Closing);
     }
 
     private static void ApplyTerms(PaymentChannel c, in ChannelTerms terms)
@@ -1004,6 +1039,18 @@ public sealed class EconomicsNode : IDisposable
     }
 
     private void Persist(PaymentChannel c) => _channelStore.Save(c.ToSnapshot());
+
+    // Under _gate, right after the change is stored: queued, raised by RaiseChannelEvents once the lock is released.
+    private void QueueChannelChange(PaymentChannel c, ChannelChangeKind change)
+    {
+        if (ChannelChanged is { } handlers)
+        {
+            _events.Enqueue(nameof(ChannelChanged), handlers, this, new ChannelChangedEventArgs(change, c.Peer, c.Status, c.LocalSide, c.Latest, c.LastSettlement));
+        }
+    }
+
+    // After the lock is released (never under it): raises the queued channel events in order, one thread at a time.
+    private void RaiseChannelEvents() => _events.RaisePending();
 
     private void Send(Hash128 peer, in ChannelMessage message)
     {

@@ -135,6 +135,7 @@ public sealed partial class NexusNode
         _settlements.PublishRequested += () => Enqueue(new Work(WorkKind.PublishSettlements, default, default, null));
         Mesh.DataReceived = OnMeshData;
         Mesh.AnnounceValidated = OnAnnounceValidated;
+        Gossip.Announces.RouteChanged += OnGossipRoute;
         Mesh.PacketSent = OnPacketSent;
         Mesh.PacketRelayed = OnPacketRelayed;
         _workLoop = Task.Run(RunWorkAsync);
@@ -153,6 +154,7 @@ public sealed partial class NexusNode
     {
         Mesh.DataReceived = null;
         Mesh.AnnounceValidated = null;
+        Gossip.Announces.RouteChanged -= OnGossipRoute;
         Mesh.PacketSent = null;
         Mesh.PacketRelayed = null;
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -181,6 +183,19 @@ public sealed partial class NexusNode
     }
 
     // Mesh callbacks: run under the transport's lock; they only parse, learn keys and queue.
+
+    // A destination learned from gossip carries its origin's signed announce (the announce topic checked
+    // its signature before holding it): learn that identity's key as from an RNS announce. Otherwise a
+    // party whose RNS announce has not reached this node (a relay rate-limits rebroadcasts per
+    // destination) stays unknown, and its settlements arriving by gossip are rejected as UnknownParty
+    // until a later round repairs them (up to a minute; seen in the three-node economics test).
+    private void OnGossipRoute(Hash128 destination, RouteView? route)
+    {
+        if (route is not null && Packet.TryParse(route.Announce.Span, out var packet) && Announce.TryParse(packet, out var announce))
+        {
+            _keys.LearnIdentity(announce.PublicKey, announce.NameHash);
+        }
+    }
     private void OnAnnounceValidated(Hash128 destination, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> nameHash, byte hops, MeshInterface source)
     {
         var peer = _keys.LearnIdentity(publicKey, nameHash);

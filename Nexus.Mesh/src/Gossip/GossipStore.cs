@@ -45,7 +45,14 @@ public class GossipStore : IGossipTopic
     /// <summary>The number of items held.</summary>
     public int Count => _items.Count;
 
-    /// <summary>Raised after an item is accepted (locally set or merged).</summary>
+    /// <summary>
+    /// Raised after an item is accepted (locally set or merged) and readable with <see cref="TryGet"/>:
+    /// synchronously, on the thread calling <see cref="Set"/> or <see cref="Merge"/>. Registered with a
+    /// <see cref="MeshGossipService"/>, merges run on an interface's receive thread under the transport's
+    /// lock (the store itself is not thread-safe and relies on it), so a handler must be short and must
+    /// not wait for another thread that needs the transport (hand the item to a queue or complete a
+    /// task instead); an exception thrown by a handler propagates to the caller.
+    /// </summary>
     public event Action<GossipItem>? ItemAccepted;
 
     /// <summary>Sets a local item, subject to the same rule as <see cref="Merge"/>.</summary>

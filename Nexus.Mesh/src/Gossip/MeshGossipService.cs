@@ -134,6 +134,19 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
         transport.GossipReceived = OnGossipPacket;
     }
 
+    /// <summary>
+    /// Raised when a direct neighbour is added (first beacon heard), changes status (down after 3
+    /// silent rounds, up again when heard), moves to another interface, or is evicted and forgotten
+    /// (<see cref="GossipNeighbourChangeKind"/>); <see cref="Neighbours"/> already reflects the change.
+    /// Raised through the transport's event queue, like <see cref="MeshTransport.PathChanged"/>: after the
+    /// transport's lock is released (never under it, so a handler may call <see cref="Neighbours"/> or
+    /// <see cref="Publish"/>), on the thread that made the change (an interface's receive thread for a
+    /// beacon or gossip packet, the round timer's thread for failure detection) or on the thread already
+    /// raising that transport's events; one at a time, in the order the changes happened. A handler that
+    /// throws is logged at warning level and skipped; gossip goes on.
+    /// </summary>
+    public event EventHandler<GossipNeighbourChangedEventArgs>? NeighbourChanged;
+
     /// <summary>The engine settings in force (the service's copy).</summary>
     public GossipOptions Options { get; }
 
@@ -188,6 +201,8 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
                 Engine.Pull(id, topic.Id);
             }
         }
+
+        _transport.RaiseQueuedEvents();
     }
 
     /// <summary>Pushes a topic's current item for <paramref name="key"/> to every neighbour now (within each link's budget); rounds repair what is lost. Safe from any thread (takes the transport's lock), so the service can be handed to a topic as its <see cref="IGossipPublisher"/>.</summary>
@@ -200,6 +215,8 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
         {
             Engine.Publish(topic, key, except);
         }
+
+        _transport.RaiseQueuedEvents();
     }
 
     /// <summary>
@@ -216,6 +233,8 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
             var (_, originCost) = _transport.BuildAnnounce(destination);
             Announces.Originate(destination, () => _transport.BuildAnnounce(destination).Announce, originCost ?? CompactPathCost.ForOrigin(0, 0, 1e9), Engine);
         }
+
+        _transport.RaiseQueuedEvents();
     }
 
     /// <summary>Runs <see cref="RunRound"/> every <see cref="GossipOptions.RoundInterval"/> on the clock, the first one interval from now.</summary>
@@ -242,6 +261,8 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
             ForgetEvicted();
             SyncRoutes();
         }
+
+        _transport.RaiseQueuedEvents();
     }
 
     /// <summary>The known direct neighbours.</summary>
@@ -342,6 +363,7 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
                 Rebudget(old);
                 Rebudget(iface);
                 SyncRoutes();
+                QueueNeighbourChanged(GossipNeighbourChangeKind.InterfaceChanged, peer, Engine.StatusOf(id));
             }
 
             return;
@@ -353,6 +375,7 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
         Engine.AddNeighbour(id, Math.Max(1, iface.BitrateBitsPerSecond), sharedChannel: iface.IsHalfDuplex);
         Rebudget(iface);
         LogNeighbourAdded(id, iface.Name);
+        QueueNeighbourChanged(GossipNeighbourChangeKind.Added, peer, Engine.StatusOf(id));
 
         // First contact: ask for everything we lack in every topic (the neighbour answers with deltas).
         foreach (var topicId in TopicIds())
@@ -403,7 +426,16 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
         {
             _evicted.Add(id);
         }
+        else if (_peers.TryGetValue(id, out var peer))
+        {
+            QueueNeighbourChanged(GossipNeighbourChangeKind.StatusChanged, peer, status);
+        }
     }
+
+    // Under the transport's lock: queued on the transport's event queue, raised once the lock is released.
+    private void QueueNeighbourChanged(GossipNeighbourChangeKind change, Peer peer, NeighbourStatus status) =>
+        _transport.Events.Enqueue(nameof(NeighbourChanged), NeighbourChanged, this,
+            new GossipNeighbourChangedEventArgs(change, new GossipNeighbourInfo(peer.Id, peer.Interface, status, peer.BytesSent)));
 
     private void ForgetEvicted()
     {
@@ -415,6 +447,7 @@ public sealed partial class MeshGossipService : IGossipPublisher, IDisposable
                 Engine.RemoveNeighbour(id);
                 Rebudget(peer.Interface);
                 LogNeighbourEvicted(id);
+                QueueNeighbourChanged(GossipNeighbourChangeKind.Removed, peer, NeighbourStatus.Evicted);
             }
         }
 

@@ -68,29 +68,36 @@ public sealed partial class MeshTransport
                 }
             }
 
-            if (route is null || iface is null)
+            if (route is not null && iface is not null)
             {
-                return;
+                UpsertGossipRoute(destination, route, iface, expires);
             }
 
-            var entry = Routes.Upsert(destination, route.NextHop, iface);
-            entry.FromGossip = true;
-            entry.Hops = route.Cost.HopCount;
-            entry.PathCost = route.Cost;
-            entry.LastUpdated = _time.GetUtcNow();
-            entry.Expires = expires;
-            entry.IsStale = route.IsStale;
-            if (entry.Reliability == 0)
-            {
-                entry.Reliability = 128;
-            }
+            QueuePathChanges();
+        }
 
-            if (Packet.TryParse(route.Announce.Span, out var packet) && Mesh.Announce.TryParse(packet, out var announce))
-            {
-                entry.AnnounceData = packet.Data.ToArray();
-                entry.AnnounceContextFlag = packet.Header.ContextFlag;
-                entry.AnnounceRandomHash = announce.RandomHash.ToArray();
-            }
+        RaiseQueuedEvents();
+    }
+
+    private void UpsertGossipRoute(Hash128 destination, RouteView route, MeshInterface iface, DateTimeOffset expires)
+    {
+        var entry = Routes.Upsert(destination, route.NextHop, iface);
+        entry.FromGossip = true;
+        entry.Hops = route.Cost.HopCount;
+        entry.PathCost = route.Cost;
+        entry.LastUpdated = _time.GetUtcNow();
+        entry.Expires = expires;
+        entry.IsStale = route.IsStale;
+        if (entry.Reliability == 0)
+        {
+            entry.Reliability = 128;
+        }
+
+        if (Packet.TryParse(route.Announce.Span, out var packet) && Mesh.Announce.TryParse(packet, out var announce))
+        {
+            entry.AnnounceData = packet.Data.ToArray();
+            entry.AnnounceContextFlag = packet.Header.ContextFlag;
+            entry.AnnounceRandomHash = announce.RandomHash.ToArray();
         }
     }
 

@@ -73,6 +73,7 @@ public sealed partial class MeshTransport : IDisposable
         Options = options ?? new MeshTransportOptions();
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _events = new SerialEventQueue(_logger);
         _random = new Random(Options.Seed);
         TransportId = new Hash128(identity.Hash);
         PublicKey = IdentityPublicKey.FromIdentity(identity);
@@ -174,7 +175,11 @@ public sealed partial class MeshTransport : IDisposable
                     Routes.Remove(e);
                 }
             }
+
+            QueuePathChanges();
         }
+
+        RaiseQueuedEvents();
     }
 
     /// <summary>Registers a SINGLE destination owned by <paramref name="owner"/> so that data to it is delivered to <see cref="DataReceived"/> and path requests for it are answered.</summary>
@@ -291,56 +296,64 @@ public sealed partial class MeshTransport : IDisposable
                 return;
             }
 
-            _metrics.PacketIn();
-            if (!parsed)
-            {
-                Drop("malformed");
-                return;
-            }
-
-            var header = packet.Header;
-            var hops = (byte)Math.Min(255, header.Hops + 1);
-            if (header.Context == PacketContext.NexusGossip && header.PacketType == PacketType.Data && header.HeaderType == HeaderType.Header1)
-            {
-                HandleGossip(source, packet);
-                return;
-            }
-
-            if (header.Context == PacketContext.NexusCongestion && header.PacketType == PacketType.Data && header.HeaderType == HeaderType.Header1)
-            {
-                HandleCongestionSignal(source, packet);
-                return;
-            }
-
-            switch (header.PacketType)
-            {
-                case PacketType.Announce:
-                    HandleAnnounce(source, packet, hops, verdict, announceHash);
-                    return;
-                case PacketType.Data when header.DestinationType == DestinationType.Plain && header.HeaderType == HeaderType.Header1:
-                    HandlePlain(source, packet);
-                    return;
-            }
-
-            if (header.HeaderType == HeaderType.Header2)
-            {
-                if (header.TransportId != TransportId)
-                {
-                    return; // overheard: addressed to another transport node
-                }
-
-                Forward(packet, hops, source);
-                return;
-            }
-
-            if (_local.TryGetValue(header.DestinationHash, out var local))
-            {
-                (local.Handler ?? DataReceived)?.Invoke(header.DestinationHash, packet.Data, source);
-                return;
-            }
-
-            Drop("not_for_us");
+            ProcessInboundLocked(source, parsed, packet, verdict, announceHash);
+            QueuePathChanges();
         }
+
+        RaiseQueuedEvents();
+    }
+
+    private void ProcessInboundLocked(MeshInterface source, bool parsed, in Packet packet, AnnounceValidationResult verdict, Hash256 announceHash)
+    {
+        _metrics.PacketIn();
+        if (!parsed)
+        {
+            Drop("malformed");
+            return;
+        }
+
+        var header = packet.Header;
+        var hops = (byte)Math.Min(255, header.Hops + 1);
+        if (header.Context == PacketContext.NexusGossip && header.PacketType == PacketType.Data && header.HeaderType == HeaderType.Header1)
+        {
+            HandleGossip(source, packet);
+            return;
+        }
+
+        if (header.Context == PacketContext.NexusCongestion && header.PacketType == PacketType.Data && header.HeaderType == HeaderType.Header1)
+        {
+            HandleCongestionSignal(source, packet);
+            return;
+        }
+
+        switch (header.PacketType)
+        {
+            case PacketType.Announce:
+                HandleAnnounce(source, packet, hops, verdict, announceHash);
+                return;
+            case PacketType.Data when header.DestinationType == DestinationType.Plain && header.HeaderType == HeaderType.Header1:
+                HandlePlain(source, packet);
+                return;
+        }
+
+        if (header.HeaderType == HeaderType.Header2)
+        {
+            if (header.TransportId != TransportId)
+            {
+                return; // overheard: addressed to another transport node
+            }
+
+            Forward(packet, hops, source);
+            return;
+        }
+
+        if (_local.TryGetValue(header.DestinationHash, out var local))
+        {
+            (local.Handler ?? DataReceived)?.Invoke(header.DestinationHash, packet.Data, source);
+            return;
+        }
+
+        Drop("not_for_us");
     }
 
     /// <summary>Stops timers; pending rebroadcasts and beacons are cancelled (nothing is signed after this returns, so the caller may dispose the identity).</summary>
@@ -653,6 +666,8 @@ public sealed partial class MeshTransport : IDisposable
                 {
                     e.IsStale = false;
                 }
+
+                Routes.Touch(e.Destination); // reliability and staleness weigh in the best path
             }
         }
     }
@@ -709,6 +724,7 @@ public sealed partial class MeshTransport : IDisposable
 
         CompactPathCost.TryRead(data[26..], out var cost);
         entry.PathCost = cost;
+        Routes.Touch(destination);
     }
 
     // RNS path request data: destination 16 ‖ [requesting transport id 16] ‖ tag (up to 16).
@@ -826,6 +842,7 @@ public sealed partial class MeshTransport : IDisposable
                     {
                         e.IsStale = true;
                         e.Reliability /= 2;
+                        Routes.Touch(e.Destination);
                         LogNeighbourDown(key.Item1, key.Item2.Name, e.Destination);
                     }
                 }
@@ -851,12 +868,17 @@ public sealed partial class MeshTransport : IDisposable
                 {
                     Routes.Remove(e);
                 }
-                else if (now > e.Expires)
+                else if (now > e.Expires && !e.IsStale)
                 {
                     e.IsStale = true;
+                    Routes.Touch(e.Destination);
                 }
             }
+
+            QueuePathChanges();
         }
+
+        RaiseQueuedEvents();
     }
 
     private bool Remember(Hash256 hash)

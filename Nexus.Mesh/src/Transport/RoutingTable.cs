@@ -145,9 +145,16 @@ public sealed class RoutingTable
         return (double)(d < wrap ? d : wrap);
     }
 
+    /// <summary>Destinations whose paths were added, removed or changed since the owner last drained this set (it reports them as path changes).</summary>
+    internal HashSet<Hash128> Touched { get; } = [];
+
+    /// <summary>Records that a path's reported properties (hops, cost, stale flag, reliability) changed.</summary>
+    internal void Touch(Hash128 destination) => Touched.Add(destination);
+
     /// <summary>Gets or creates the path to <paramref name="destination"/> via (<paramref name="nextHop"/>, <paramref name="iface"/>), evicting by the table's rule when a bound is reached.</summary>
     internal RoutingEntry Upsert(Hash128 destination, Hash128 nextHop, MeshInterface iface)
     {
+        Touched.Add(destination);
         if (!_routes.TryGetValue(destination, out var list))
         {
             if (_routes.Count >= MaxDestinations)
@@ -181,7 +188,13 @@ public sealed class RoutingTable
     /// <summary>Removes one path.</summary>
     internal void Remove(RoutingEntry entry)
     {
-        if (_routes.TryGetValue(entry.Destination, out var list) && list.Remove(entry) && list.Count == 0)
+        if (!_routes.TryGetValue(entry.Destination, out var list) || !list.Remove(entry))
+        {
+            return;
+        }
+
+        Touched.Add(entry.Destination);
+        if (list.Count == 0)
         {
             _routes.Remove(entry.Destination);
         }
@@ -249,6 +262,7 @@ public sealed class RoutingTable
         if (victim is not null)
         {
             _routes.Remove(victim.Destination);
+            Touched.Add(victim.Destination);
             Evictions++;
         }
     }
