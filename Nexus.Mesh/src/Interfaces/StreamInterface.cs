@@ -69,9 +69,10 @@ public abstract class StreamInterface : MeshInterface
             await reader.CompleteAsync().ConfigureAwait(false);
             try
             {
-                // Completing flushes what a cancelled flush left in the pipe; the connection is
-                // closing (often because the peer went away), so that data cannot be delivered.
-                await writer.CompleteAsync().ConfigureAwait(false);
+                // Completed with an exception, the writer discards what a cancelled flush left in the
+                // pipe instead of writing it: the connection is closing (often because the peer went
+                // away), and that write could block on a dead socket with no way to cancel it.
+                await writer.CompleteAsync(new OperationCanceledException("the connection is closing")).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
             {

@@ -158,23 +158,26 @@ public sealed class TcpServerInterface : MeshInterface
             _run = Task.Run(
                 async () =>
                 {
-                    using (linked)
-                    using (client)
+                    try
                     {
-                        try
+                        using (linked)
+                        using (client)
                         {
                             await using var stream = client.GetStream();
                             await RunStreamAsync(stream, linked.Token).ConfigureAwait(false);
                         }
-                        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
-                        {
-                            // The socket closed under us (disposal, reset): the connection is over either way.
-                        }
                     }
-
-                    if (Volatile.Read(ref _disposed) == 0)
+                    catch (Exception e) when (e is IOException or ObjectDisposedException)
                     {
-                        server.OnChildDisconnected(this);
+                        // The socket closed under us (disposal, reset): the connection is over either way.
+                    }
+                    finally
+                    {
+                        // Also after an unexpected exception: a dead child must not stay attached.
+                        if (Volatile.Read(ref _disposed) == 0)
+                        {
+                            server.OnChildDisconnected(this);
+                        }
                     }
                 },
                 CancellationToken.None);

@@ -151,15 +151,15 @@ public sealed partial class MeshTransport : IDisposable
         }
     }
 
-    /// <summary>Detaches an interface and drops every path through it (for a <see cref="TcpServerInterface"/>, stops attaching the clients it spawns).</summary>
+    /// <summary>Detaches an interface and drops every path through it (for a <see cref="TcpServerInterface"/>, stops attaching new clients; those already attached are detached when they disconnect).</summary>
     /// <param name="iface">The interface.</param>
     public void RemoveInterface(MeshInterface iface)
     {
         ArgumentNullException.ThrowIfNull(iface);
         if (iface is TcpServerInterface server)
         {
+            // Clients spawned before stay attached until they disconnect (InterfaceClosed stays subscribed).
             server.InterfaceSpawned -= AddInterface;
-            server.InterfaceClosed -= RemoveInterface;
         }
 
         lock (_gate)
