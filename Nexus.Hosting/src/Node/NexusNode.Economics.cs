@@ -183,7 +183,6 @@ public sealed partial class NexusNode
     }
 
     // Mesh callbacks: run under the transport's lock; they only parse, learn keys and queue.
-
     // A destination learned from gossip carries its origin's signed announce (the announce topic checked
     // its signature before holding it): learn that identity's key as from an RNS announce. Otherwise a
     // party whose RNS announce has not reached this node (a relay rate-limits rebroadcasts per
@@ -196,6 +195,7 @@ public sealed partial class NexusNode
             _keys.LearnIdentity(announce.PublicKey, announce.NameHash);
         }
     }
+
     private void OnAnnounceValidated(Hash128 destination, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> nameHash, byte hops, MeshInterface source)
     {
         var peer = _keys.LearnIdentity(publicKey, nameHash);
