@@ -42,13 +42,22 @@ public sealed class PeerNetworkOptions
 
     /// <summary>How long a peer whose score fell to 0 or below stays banned; default 10 minutes.</summary>
     public TimeSpan BanDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The most bytes queued for one peer that has not read them yet; default 64 MiB (four maximum-size blocks).
+    /// A message that would go over is dropped (one message is always accepted into an empty queue) and counted
+    /// in <c>nexus.chain.p2p.messages_dropped</c>: a peer that stops reading cannot make this node hold unbounded
+    /// memory; consensus repairs what it misses by rebroadcast and sync.
+    /// </summary>
+    public long MaxQueuedBytesPerPeer { get; set; } = 64L * 1024 * 1024;
 }
 
 /// <summary>A connected peer as seen by <see cref="PeerNetwork.Peers"/>.</summary>
 /// <param name="PublicKey">The peer's Ed25519 identity key (authenticated by the D3 handshake).</param>
 /// <param name="Score">Current score; the peer is banned at 0 or below.</param>
 /// <param name="Outbound">True if this node dialed it.</param>
-public sealed record PeerInfo(Ed25519PublicKey PublicKey, int Score, bool Outbound);
+/// <param name="QueuedBytes">Bytes queued for it and not yet written to its connection (at most <see cref="PeerNetworkOptions.MaxQueuedBytesPerPeer"/> plus one message).</param>
+public sealed record PeerInfo(Ed25519PublicKey PublicKey, int Score, bool Outbound, long QueuedBytes);
 
 /// <summary>
 /// TCP networking between chain nodes. Each connection runs the D3 handshake of Nexus.Crypto
@@ -65,6 +74,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     private static readonly Meter Meter = new("Nexus.Chain");
     private static readonly Counter<long> InvalidMessages = Meter.CreateCounter<long>("nexus.chain.p2p.invalid_messages");
     private static readonly Counter<long> Bans = Meter.CreateCounter<long>("nexus.chain.p2p.bans");
+    private static readonly Counter<long> OutboxDropped = Meter.CreateCounter<long>("nexus.chain.p2p.messages_dropped", description: "Messages not queued for a peer because its unread queue was at PeerNetworkOptions.MaxQueuedBytesPerPeer or 50,000 messages");
     private static readonly Counter<long> GossipDropped = Meter.CreateCounter<long>("nexus.chain.p2p.gossip_batches_dropped", description: "Gossip batches dropped because signature checking was 256 batches behind");
 
     private readonly ChainApplication _app;
@@ -142,7 +152,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     public event Action? PeersChanged;
 
     /// <summary>Connected peers.</summary>
-    public IReadOnlyList<PeerInfo> Peers => _peers.Values.Select(p => new PeerInfo(p.Key, p.Score, p.Outbound)).ToArray();
+    public IReadOnlyList<PeerInfo> Peers => _peers.Values.Select(p => new PeerInfo(p.Key, p.Score, p.Outbound, p.QueuedBytes)).ToArray();
 
     /// <summary>True if <paramref name="peer"/> is currently banned.</summary>
     /// <param name="peer">Peer identity key.</param>
@@ -806,14 +816,41 @@ public sealed class PeerNetwork : IAsyncDisposable
         PeersChanged?.Invoke();
     }
 
-    private sealed class Peer(PeerNetwork owner, Ed25519PublicKey key, bool outbound, MultiplexingStream mx, Stream[] streams)
+    private sealed class Peer
     {
-        private readonly Channel<(int Channel, byte[] Payload)> _outbox = Channel.CreateBounded<(int, byte[])>(new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.DropOldest });
-        private readonly object _bucketGate = new();
-        private double _tokens = owner._options.MessageBurst;
-        private long _lastRefill = owner._time.GetTimestamp();
+        private readonly PeerNetwork owner;
+        private readonly Ed25519PublicKey key;
+        private readonly bool outbound;
+        private readonly MultiplexingStream mx;
+        private readonly Stream[] streams;
+        private readonly Channel<(int Channel, byte[] Payload)> _outbox;
+        private long _queuedBytes;
 
-        public int ScoreField = owner._options.InitialScore;
+        public Peer(PeerNetwork owner, Ed25519PublicKey key, bool outbound, MultiplexingStream mx, Stream[] streams)
+        {
+            this.owner = owner;
+            this.key = key;
+            this.outbound = outbound;
+            this.mx = mx;
+            this.streams = streams;
+            _tokens = owner._options.MessageBurst;
+            _lastRefill = owner._time.GetTimestamp();
+            ScoreField = owner._options.InitialScore;
+            _outbox = Channel.CreateBounded<(int, byte[])>(
+                new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.DropOldest },
+                dropped =>
+                {
+                    Interlocked.Add(ref _queuedBytes, -dropped.Item2.Length);
+                    OutboxDropped.Add(1);
+                });
+        }
+
+        public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+        private readonly object _bucketGate = new();
+        private double _tokens;
+        private long _lastRefill;
+
+        public int ScoreField;
 
         public PeerNetwork Owner => owner;
 
@@ -823,7 +860,21 @@ public sealed class PeerNetwork : IAsyncDisposable
 
         public int Score => Volatile.Read(ref ScoreField);
 
-        public void Send(int channel, byte[] payload) => _outbox.Writer.TryWrite((channel, payload));
+        public void Send(int channel, byte[] payload)
+        {
+            long queued = Interlocked.Add(ref _queuedBytes, payload.Length);
+            if (queued > owner._options.MaxQueuedBytesPerPeer && queued != payload.Length)
+            {
+                Interlocked.Add(ref _queuedBytes, -payload.Length);
+                OutboxDropped.Add(1);
+                return;
+            }
+
+            if (!_outbox.Writer.TryWrite((channel, payload)))
+            {
+                Interlocked.Add(ref _queuedBytes, -payload.Length); // closed
+            }
+        }
 
         public bool TakeToken(TimeProvider time, PeerNetworkOptions options)
         {
@@ -849,6 +900,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                 await streams[channel].WriteAsync(prefix, ct).ConfigureAwait(false);
                 await streams[channel].WriteAsync(payload, ct).ConfigureAwait(false);
                 await streams[channel].FlushAsync(ct).ConfigureAwait(false);
+                Interlocked.Add(ref _queuedBytes, -payload.Length);
             }
         }
 
