@@ -119,7 +119,7 @@ public sealed class ChainCommandTests : IDisposable
     public void Devnet_chain_runs_validators_that_finalize_blocks_and_leaves_a_genesis_and_faucet_wallet()
     {
         string dir = Path.Combine(_dir, "devnet");
-        var (code, output, error) = Run("devnet", "--chain", "--validators", "3", "--blocks", "2", "--base-port", (20000 + Random.Shared.Next(20000)).ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir);
+        var (code, output, error) = Run("devnet", "--chain", "--validators", "3", "--blocks", "2", "--base-port", TestPorts.FreeRange(3, secondOffset: 100).ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir);
         Assert.True(code == 0, error + output);
         Assert.Contains("3 validators", output, StringComparison.Ordinal);
         var genesis = Genesis.FromJson(File.ReadAllText(Path.Combine(dir, "genesis.json")));

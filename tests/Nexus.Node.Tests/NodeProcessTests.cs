@@ -38,7 +38,7 @@ public sealed class NodeProcessTests : IDisposable
     [Fact]
     public async Task Devnet_of_5_nodes_converges_wins_the_lottery_and_settles_to_identical_balances()
     {
-        int basePort = FreePortRange(5);
+        int basePort = TestPorts.FreeRange(5);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { NexusDll, "devnet", "--nodes", "5", "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--timeout", "150", "--data-dir", Path.Combine(_dir, "devnet") })
         {
@@ -64,7 +64,7 @@ public sealed class NodeProcessTests : IDisposable
     public async Task A_node_killed_with_SIGKILL_restarts_with_identity_channels_and_ledger_intact()
     {
         // Line a - b - c: b relays a's packets to c, wins the lottery on its channel with a, and settles.
-        int port = FreePortRange(3);
+        int port = TestPorts.FreeRange(3);
         var identities = new[] { "a", "b", "c" }.Select(name =>
         {
             Directory.CreateDirectory(Path.Combine(_dir, name));
@@ -160,35 +160,5 @@ public sealed class NodeProcessTests : IDisposable
         }
 
         throw new TimeoutException($"node {Name(node)}: condition not met; last status: {last?.ToJsonString()}");
-    }
-
-    private static int FreePortRange(int count)
-    {
-        for (int attempt = 0; attempt < 50; attempt++)
-        {
-            int start = Random.Shared.Next(20_000, 60_000);
-            var listeners = new List<TcpListener>();
-            try
-            {
-                for (int i = 0; i < count; i++)
-                {
-                    var listener = new TcpListener(IPAddress.Loopback, start + i);
-                    listener.Start();
-                    listeners.Add(listener);
-                }
-
-                return start;
-            }
-            catch (SocketException)
-            {
-                // Taken: try another range.
-            }
-            finally
-            {
-                listeners.ForEach(l => l.Stop());
-            }
-        }
-
-        throw new InvalidOperationException("No free port range on 127.0.0.1.");
     }
 }
