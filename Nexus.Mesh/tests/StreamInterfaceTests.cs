@@ -75,6 +75,24 @@ public class StreamInterfaceTests
     }
 
     [Fact]
+    public void Removing_an_interface_forgets_the_neighbours_heard_only_through_it()
+    {
+        var time = new FakeTimeProvider();
+        using var idA = NodeIdentity.Generate();
+        using var idB = NodeIdentity.Generate();
+        using var a = new MeshTransport(idA, timeProvider: time);
+        using var b = new MeshTransport(idB, timeProvider: time);
+        var (ab, ba) = InMemoryInterface.CreatePair("a-b", "b-a", time, TimeSpan.FromMilliseconds(1));
+        a.AddInterface(ab);
+        b.AddInterface(ba); // each beacons on attach
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        Assert.Equal(1, a.NeighbourCount);
+
+        a.RemoveInterface(ab);
+        Assert.Equal(0, a.NeighbourCount); // not left until beacon eviction
+    }
+
+    [Fact]
     public async Task Disposing_a_server_whose_client_reset_the_connection_does_not_throw()
     {
         await using var server = new TcpServerInterface("srv", new IPEndPoint(IPAddress.Loopback, 0));

@@ -112,6 +112,18 @@ public sealed partial class MeshTransport : IDisposable
     /// <summary>Announce validations that ran the Ed25519 verification (copies of an announce already validated do not).</summary>
     internal long AnnounceSignatureChecks => Interlocked.Read(ref _announceSignatureChecks);
 
+    /// <summary>Neighbours currently known, counted per (neighbour, interface).</summary>
+    internal int NeighbourCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _neighbours.Count;
+            }
+        }
+    }
+
     /// <summary>Packets forwarded as a relay.</summary>
     public long Forwarded { get; private set; }
 
@@ -173,6 +185,26 @@ public sealed partial class MeshTransport : IDisposable
                 if (e.Interface == iface)
                 {
                     Routes.Remove(e);
+                }
+            }
+
+            // Neighbours heard only through it are forgotten now rather than at beacon eviction: a TCP
+            // server detaches every disconnected client, so reconnect churn would otherwise pile them up.
+            List<(Hash128, MeshInterface)>? gone = null;
+            foreach (var key in _neighbours.Keys)
+            {
+                if (key.Item2 == iface)
+                {
+                    (gone ??= []).Add(key);
+                }
+            }
+
+            if (gone is not null)
+            {
+                foreach (var key in gone)
+                {
+                    _neighbours.Remove(key);
+                    ForgetNeighbour(key.Item1, key.Item2);
                 }
             }
 
