@@ -6,7 +6,7 @@ public class LinkTests
 {
     private sealed class Pair : IDisposable
     {
-        public Pair(bool lora, Nexus.Crypto.LinkRekeyPolicy? rekeyPolicy = null, bool announceY = true)
+        public Pair(bool lora, Nexus.Crypto.LinkRekeyPolicy? rekeyPolicy = null, bool announceY = true, bool announceX = true)
         {
             Sim.Add("X", 0, 1);
             Sim.Add("R", 0, 2);
@@ -35,7 +35,11 @@ public class LinkTests
             Y = new NexusLinkManager(y, Sim.Nodes["Y"].Identity, Sim.Time, rekeyPolicy);
             Y.DataReceived = (_, d) => AtY.Add(d.ToArray());
             X.DataReceived = (_, d) => AtX.Add(d.ToArray());
-            X.Announce();
+            if (announceX)
+            {
+                X.Announce();
+            }
+
             Sim.Run(TimeSpan.FromSeconds(5));
             if (announceY)
             {
@@ -356,6 +360,19 @@ public class LinkTests
         Assert.False(pair.Sim.Nodes["X"].Transport.Routes.Contains(pair.Y.Destination.Hash));
         var link = pair.X.Open(IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity)); // no path yet: a path request goes out
         pair.Sim.Run(TimeSpan.FromSeconds(5)); // well inside the 15 s handshake timeout
+        Assert.Equal(NexusLinkState.Established, link.State);
+        Assert.Equal(1, pair.Y.EstablishedCount);
+    }
+
+    [Fact]
+    public void A_response_that_found_no_path_back_is_sent_again_within_seconds()
+    {
+        // Y has never heard X's announce: X's initiation reaches Y, but Y's response has no path back until Y's
+        // path request is answered. It must not wait for X's retransmission a whole 15 s handshake timeout later.
+        using var pair = new Pair(lora: false, announceX: false);
+        Assert.False(pair.Sim.Nodes["Y"].Transport.Routes.Contains(pair.X.Destination.Hash));
+        var link = pair.X.Open(IdentityPublicKey.FromIdentity(pair.Sim.Nodes["Y"].Identity));
+        pair.Sim.Run(TimeSpan.FromSeconds(5));
         Assert.Equal(NexusLinkState.Established, link.State);
         Assert.Equal(1, pair.Y.EstablishedCount);
     }

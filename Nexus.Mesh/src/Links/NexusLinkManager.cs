@@ -63,6 +63,7 @@ public sealed class NexusLinkManager : IDisposable
         RekeyPolicy = rekeyPolicy ?? LinkRekeyPolicy.Default;
         Destination = transport.RegisterDestination(identity, LinkName, null, OnData);
         _maintenance = _time.CreateTimer(_ => Maintain(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        transport.PathChanged += OnPathChanged;
     }
 
     /// <summary>This node's <c>nexus.link</c> destination (announce it so peers can reach it).</summary>
@@ -157,6 +158,7 @@ public sealed class NexusLinkManager : IDisposable
             links = [.. _links.Values];
         }
 
+        _transport.PathChanged -= OnPathChanged;
         _maintenance.Dispose();
         foreach (var l in links)
         {
@@ -367,7 +369,10 @@ public sealed class NexusLinkManager : IDisposable
             Remember(link, message, restart: true);
         }
 
-        SendMessage(peer, message[0], linkId, message.AsSpan(1));
+        // No path back to the initiator yet (its announce has not reached this node): the transport asks for
+        // one, and the response goes out when that path appears (OnPathChanged), instead of waiting for the
+        // initiator's retransmission a whole handshake timeout later.
+        link.HandshakeUnsent = !SendMessage(peer, message[0], linkId, message.AsSpan(1));
     }
 
     private void Establish(NexusLink link, LinkSession session, bool raise = true)
@@ -647,6 +652,41 @@ public sealed class NexusLinkManager : IDisposable
         }
 
         link.HandshakeUnsent = !SendMessage(link.Peer, message[0], link.LinkId, message.AsSpan(1));
+    }
+
+    // A handshake message that found no path (either role) goes out as soon as a path to its peer's link
+    // destination appears; initiators also retry every 2 s in Maintain.
+    private void OnPathChanged(object? sender, PathChangedEventArgs e)
+    {
+        if (e.Change == PathChangeKind.Removed)
+        {
+            return;
+        }
+
+        List<NexusLink>? ready = null;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            foreach (var link in _links.Values)
+            {
+                if (link.HandshakeUnsent && link.Peer is { } peer && DestinationHash.Compute(LinkName, peer.Hash) == e.Destination)
+                {
+                    (ready ??= []).Add(link);
+                }
+            }
+        }
+
+        if (ready is not null)
+        {
+            foreach (var link in ready)
+            {
+                Resend(link);
+            }
+        }
     }
 
     private void Abandon(NexusLink link)

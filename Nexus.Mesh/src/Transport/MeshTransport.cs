@@ -53,6 +53,11 @@ public sealed partial class MeshTransport : IDisposable
     private readonly Queue<Hash256> _seenOrder = new();
     private readonly Dictionary<Hash128, DateTimeOffset> _lastRebroadcast = [];
     private readonly Dictionary<(Hash128, MeshInterface), DateTimeOffset> _neighbours = [];
+
+    // Path requests this node forwarded for a destination it had no path to (RNS discovery path requests):
+    // the interface that asked, until the answer comes back through here or 15 s pass (RNS PATH_REQUEST_TIMEOUT).
+    private readonly Dictionary<Hash128, (MeshInterface Requester, DateTimeOffset Expires)> _discoveryRequests = [];
+    private static readonly TimeSpan DiscoveryRequestTimeout = TimeSpan.FromSeconds(15);
     private readonly Dictionary<Hash256, PendingRebroadcast> _pending = [];
     private readonly ValidatedAnnounceCache _validatedAnnounces = new(4_096);
     private long _announceSignatureChecks;
@@ -553,6 +558,15 @@ public sealed partial class MeshTransport : IDisposable
             return; // already seen: the path is learned, no second rebroadcast
         }
 
+        // A path request this node forwarded is answered: pass the answer back to the interface that asked
+        // (path responses are otherwise not rebroadcast, so a requester two hops away would never get it).
+        if (_discoveryRequests.Remove(header.DestinationHash, out var waiting) && now <= waiting.Expires
+            && waiting.Requester != source && _interfaces.Contains(waiting.Requester))
+        {
+            var response = new PacketHeader(PacketType.Announce, DestinationType.Single, header.DestinationHash, PacketContext.PathResponse, hops, TransportId, header.ContextFlag);
+            Transmit(waiting.Requester, PacketWriter.ToArray(response, packet.Data), TrafficPriority.Interactive);
+        }
+
         if (announce.IsPathResponse || hops >= MeshConstants.MaxHops)
         {
             return;
@@ -790,6 +804,11 @@ public sealed partial class MeshTransport : IDisposable
             return;
         }
 
+        if (_discoveryRequests.Count < Options.MaxDestinations || _discoveryRequests.ContainsKey(destination))
+        {
+            _discoveryRequests[destination] = (source, _time.GetUtcNow() + DiscoveryRequestTimeout);
+        }
+
         foreach (var iface in _interfaces)
         {
             if (iface != source)
@@ -848,6 +867,17 @@ public sealed partial class MeshTransport : IDisposable
             }
 
             RenewCongestionSignals(now);
+            if (_discoveryRequests.Count > 0)
+            {
+                foreach (var (destination, request) in _discoveryRequests.ToArray())
+                {
+                    if (now > request.Expires)
+                    {
+                        _discoveryRequests.Remove(destination);
+                    }
+                }
+            }
+
             var down = Options.BeaconInterval * Options.MissedBeaconsUntilDown;
             var evict = Options.BeaconInterval * Options.MissedBeaconsUntilEviction;
             List<(Hash128, MeshInterface)>? gone = null;
