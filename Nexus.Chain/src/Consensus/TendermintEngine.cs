@@ -67,7 +67,7 @@ public sealed class TendermintEngine : IConsensusEngine
     // Finalized blocks that arrived ahead of this height (answers reordered on the way, or from several peers
     // after a broadcast request), applied in order as the height reaches them; bounded by SyncBufferLimit
     // blocks and 2 × MaxSyncResponseBytes.
-    private readonly Dictionary<ulong, (ConsensusMessage Message, object? Peer, long Bytes)> _syncBuffer = new();
+    private readonly Dictionary<ulong, (ConsensusMessage Message, object? Peer, long Bytes, ValidatorSet CheckedAgainst)> _syncBuffer = new();
     private long _syncBufferBytes;
     private long _heightStartedAt;
 
@@ -138,7 +138,6 @@ public sealed class TendermintEngine : IConsensusEngine
                 MessageRejected?.Invoke(peer, error);
             }
 
-            ApplyBufferedDecided();
             RunPendingLocked();
         }
 
@@ -187,14 +186,15 @@ public sealed class TendermintEngine : IConsensusEngine
         while (_pendingTimeouts.TryDequeue(out var timeout))
         {
             OnTimeout(timeout.Height, timeout.Round, timeout.Step);
-            ApplyBufferedDecided();
         }
 
         if (Interlocked.Exchange(ref _rebroadcastDue, 0) != 0)
         {
             Rebroadcast();
-            ApplyBufferedDecided();
         }
+
+        // Whatever advanced the height (a message, a timeout) may have reached a kept finalized block.
+        ApplyBufferedDecided();
     }
 
     /// <summary>Stops all timers.</summary>
@@ -372,14 +372,14 @@ public sealed class TendermintEngine : IConsensusEngine
         }
     }
 
-    private string? HandleDecided(Block block, Commit commit)
+    private string? HandleDecided(Block block, Commit commit, bool commitChecked = false)
     {
         if (commit.Height != _height || commit.BlockHash != block.Hash)
         {
             return "decided block and commit do not match";
         }
 
-        if (!commit.Verify(_chainId, _validators, out var error))
+        if (!commitChecked && !commit.Verify(_chainId, _validators, out var error))
         {
             return error;
         }
@@ -620,15 +620,6 @@ public sealed class TendermintEngine : IConsensusEngine
         _roundSenders.Clear();
         _fired.Clear();
         _own.Clear();
-        if (_syncBuffer.Count > 0)
-        {
-            foreach (ulong old in _syncBuffer.Keys.Where(k => k < _height).ToArray())
-            {
-                _syncBufferBytes -= _syncBuffer[old].Bytes;
-                _syncBuffer.Remove(old);
-            }
-        }
-
         PruneSyncState();
         Schedule(delay, _height, 0, Step.NewHeight);
     }
@@ -637,18 +628,22 @@ public sealed class TendermintEngine : IConsensusEngine
     // while the chain is halted too).
     private void PruneSyncState()
     {
+        foreach (ulong old in _syncBuffer.Keys.Where(k => k < _height).ToArray())
+        {
+            _syncBufferBytes -= _syncBuffer[old].Bytes;
+            _syncBuffer.Remove(old);
+        }
+
+        long now = _time.GetTimestamp();
         if (_syncServedAt.Count > 0)
         {
-            long now = _time.GetTimestamp();
             foreach (var old in _syncServedAt.Where(e => _time.GetElapsedTime(e.Value, now) >= _options.RebroadcastInterval).Select(e => e.Key).ToArray()) _syncServedAt.Remove(old);
         }
 
         if (_syncBudget.Count > 0)
         {
             // An entry idle this long has refilled to the burst: dropping it changes nothing.
-            long now = _time.GetTimestamp();
-            double burst = 2.0 * _options.MaxSyncResponseBytes;
-            foreach (var old in _syncBudget.Where(e => e.Value.Tokens + (_time.GetElapsedTime(e.Value.At, now).TotalSeconds * _options.SyncServeBytesPerSecond) >= burst).Select(e => e.Key).ToArray()) _syncBudget.Remove(old);
+            foreach (var old in _syncBudget.Where(e => e.Value.Tokens + (_time.GetElapsedTime(e.Value.At, now).TotalSeconds * _options.SyncServeBytesPerSecond) >= SyncBudgetBurst).Select(e => e.Key).ToArray()) _syncBudget.Remove(old);
         }
     }
 
@@ -735,7 +730,7 @@ public sealed class TendermintEngine : IConsensusEngine
         if (h - _height <= limit && _syncBuffer.Count < (int)limit && !_syncBuffer.ContainsKey(h)
             && _syncBufferBytes + bytes <= 2L * _options.MaxSyncResponseBytes)
         {
-            _syncBuffer[h] = (m, peer, bytes);
+            _syncBuffer[h] = (m, peer, bytes, _validators);
             _syncBufferBytes += bytes;
             _syncProgressAt = _time.GetTimestamp();
         }
@@ -743,7 +738,11 @@ public sealed class TendermintEngine : IConsensusEngine
         return true; // not kept when the buffer is full: asked for again once this node gets there
     }
 
-    private int SyncBufferLimit => 2 * Math.Max(1, _options.SyncBatchBlocks);
+    private ulong SyncBatch => (ulong)Math.Max(1, _options.SyncBatchBlocks);
+
+    private int SyncBufferLimit => 2 * (int)SyncBatch;
+
+    private double SyncBudgetBurst => 2.0 * _options.MaxSyncResponseBytes;
 
     // Applies buffered finalized blocks while the next one is there (each commit advances the height). A block that
     // fails is dropped and its height asked for again at once.
@@ -752,7 +751,8 @@ public sealed class TendermintEngine : IConsensusEngine
         while (!_disposed && _syncBuffer.Remove(_height, out var next))
         {
             _syncBufferBytes -= next.Bytes;
-            if (HandleDecided(next.Message.Block!, next.Message.Commit!) is { } error)
+            bool commitChecked = ReferenceEquals(next.CheckedAgainst, _validators); // its signatures were checked when kept
+            if (HandleDecided(next.Message.Block!, next.Message.Commit!, commitChecked) is { } error)
             {
                 Log.Dropped(_logger, next.Message.Kind, next.Peer, error);
                 MessageRejected?.Invoke(next.Peer, error);
@@ -798,7 +798,7 @@ public sealed class TendermintEngine : IConsensusEngine
     private void RequestSync()
     {
         long now = _time.GetTimestamp();
-        ulong batch = (ulong)Math.Max(1, _options.SyncBatchBlocks);
+        ulong batch = SyncBatch;
         ulong start = _height;
         bool inFlight = SyncInFlight(now);
         if (inFlight)
@@ -856,12 +856,11 @@ public sealed class TendermintEngine : IConsensusEngine
             return;
         }
 
-        double burst = 2.0 * _options.MaxSyncResponseBytes;
         var budgetKey = peer ?? NoPeer;
-        double tokens = burst;
+        double tokens = SyncBudgetBurst;
         if (_syncBudget.TryGetValue(budgetKey, out var budget))
         {
-            tokens = Math.Min(burst, budget.Tokens + (_time.GetElapsedTime(budget.At, now).TotalSeconds * _options.SyncServeBytesPerSecond));
+            tokens = Math.Min(SyncBudgetBurst, budget.Tokens + (_time.GetElapsedTime(budget.At, now).TotalSeconds * _options.SyncServeBytesPerSecond));
         }
 
         if (tokens <= 0)
@@ -871,7 +870,7 @@ public sealed class TendermintEngine : IConsensusEngine
         }
 
         _syncServedAt[(peer, first, count)] = now;
-        ulong end = Math.Min(_height, first + Math.Min(count, (ulong)Math.Max(1, _options.SyncBatchBlocks)));
+        ulong end = Math.Min(_height, first + Math.Min(count, SyncBatch));
         long bytes = 0;
         for (ulong h = first; h < end && bytes < _options.MaxSyncResponseBytes; h++)
         {

@@ -818,21 +818,18 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     private sealed class Peer
     {
-        private readonly PeerNetwork owner;
-        private readonly Ed25519PublicKey key;
-        private readonly bool outbound;
-        private readonly MultiplexingStream mx;
-        private readonly Stream[] streams;
+        private readonly MultiplexingStream _mx;
+        private readonly Stream[] _streams;
         private readonly Channel<(int Channel, byte[] Payload)> _outbox;
         private long _queuedBytes;
 
         public Peer(PeerNetwork owner, Ed25519PublicKey key, bool outbound, MultiplexingStream mx, Stream[] streams)
         {
-            this.owner = owner;
-            this.key = key;
-            this.outbound = outbound;
-            this.mx = mx;
-            this.streams = streams;
+            Owner = owner;
+            Key = key;
+            Outbound = outbound;
+            _mx = mx;
+            _streams = streams;
             _tokens = owner._options.MessageBurst;
             _lastRefill = owner._time.GetTimestamp();
             ScoreField = owner._options.InitialScore;
@@ -852,18 +849,18 @@ public sealed class PeerNetwork : IAsyncDisposable
 
         public int ScoreField;
 
-        public PeerNetwork Owner => owner;
+        public PeerNetwork Owner { get; }
 
-        public Ed25519PublicKey Key => key;
+        public Ed25519PublicKey Key { get; }
 
-        public bool Outbound => outbound;
+        public bool Outbound { get; }
 
         public int Score => Volatile.Read(ref ScoreField);
 
         public void Send(int channel, byte[] payload)
         {
             long queued = Interlocked.Add(ref _queuedBytes, payload.Length);
-            if (queued > owner._options.MaxQueuedBytesPerPeer && queued != payload.Length)
+            if (queued > Owner._options.MaxQueuedBytesPerPeer && queued != payload.Length)
             {
                 Interlocked.Add(ref _queuedBytes, -payload.Length);
                 OutboxDropped.Add(1);
@@ -897,9 +894,9 @@ public sealed class PeerNetwork : IAsyncDisposable
             await foreach (var (channel, payload) in _outbox.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 BinaryPrimitives.WriteUInt32LittleEndian(prefix, (uint)payload.Length);
-                await streams[channel].WriteAsync(prefix, ct).ConfigureAwait(false);
-                await streams[channel].WriteAsync(payload, ct).ConfigureAwait(false);
-                await streams[channel].FlushAsync(ct).ConfigureAwait(false);
+                await _streams[channel].WriteAsync(prefix, ct).ConfigureAwait(false);
+                await _streams[channel].WriteAsync(payload, ct).ConfigureAwait(false);
+                await _streams[channel].FlushAsync(ct).ConfigureAwait(false);
                 Interlocked.Add(ref _queuedBytes, -payload.Length);
             }
         }
@@ -907,8 +904,8 @@ public sealed class PeerNetwork : IAsyncDisposable
         public void Close()
         {
             _outbox.Writer.TryComplete();
-            foreach (var s in streams) s.Dispose();
-            _ = mx.DisposeAsync().AsTask();
+            foreach (var s in _streams) s.Dispose();
+            _ = _mx.DisposeAsync().AsTask();
         }
     }
 }
