@@ -92,13 +92,8 @@ public abstract class StreamInterface : MeshInterface
         {
         }
 
-        try
-        {
-            await connection.CancelAsync().ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        // RunStreamAsync disposes the source only after awaiting this loop.
+        await connection.CancelAsync().ConfigureAwait(false);
     }
 
     private async Task ReadLoopAsync(PipeReader reader, CancellationToken cancellationToken)

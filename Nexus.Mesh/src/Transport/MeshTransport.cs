@@ -204,15 +204,7 @@ public sealed partial class MeshTransport : IDisposable
                 }
             }
 
-            if (gone is not null)
-            {
-                foreach (var key in gone)
-                {
-                    _neighbours.Remove(key);
-                    ForgetNeighbour(key.Item1, key.Item2);
-                }
-            }
-
+            RemoveNeighbours(gone);
             QueuePathChanges();
         }
 
@@ -818,6 +810,21 @@ public sealed partial class MeshTransport : IDisposable
         }
     }
 
+    // Under _gate: drops the given (neighbour, interface) entries and what is kept per neighbour.
+    private void RemoveNeighbours(List<(Hash128, MeshInterface)>? gone)
+    {
+        if (gone is null)
+        {
+            return;
+        }
+
+        foreach (var key in gone)
+        {
+            _neighbours.Remove(key);
+            ForgetNeighbour(key.Item1, key.Item2);
+        }
+    }
+
     private void RequestPathLocked(Hash128 destination, MeshInterface? except)
     {
         Span<byte> data = stackalloc byte[48];
@@ -915,14 +922,7 @@ public sealed partial class MeshTransport : IDisposable
                 }
             }
 
-            if (gone is not null)
-            {
-                foreach (var key in gone)
-                {
-                    _neighbours.Remove(key);
-                    ForgetNeighbour(key.Item1, key.Item2);
-                }
-            }
+            RemoveNeighbours(gone);
 
             foreach (var e in Routes.Snapshot())
             {
